@@ -1,0 +1,128 @@
+"""Changes to users and the organisation. Each writes an AccountEvent in its transaction."""
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accounts.models import AccountEvent, Organisation, Role, User
+from accounts.tasks import send_invitation
+from lib.errors import ActionRefused
+
+
+@transaction.atomic
+def invite_user(
+    *, email: str, display_name: str, role: str, language: str, actor: User
+) -> User:
+    """Create a licensed user without a password and e-mail them a link to choose one.
+
+    The invitation is sent by a task after commit; the e-mail address must be unused
+    (the form checks it; the unique index makes a race fail loudly instead of duplicating).
+    """
+    user = User.objects.create_user(
+        email, password=None, display_name=display_name, role=role, language=language
+    )
+    AccountEvent.objects.create(
+        kind=AccountEvent.Kind.USER_INVITED, actor=actor, user=user, data={"role": role}
+    )
+    send_invitation.delay_on_commit(user.id)
+    return user
+
+
+@transaction.atomic
+def resend_invitation(user: User, *, actor: User) -> None:
+    """Send the invitation again to a user who has not chosen a password yet."""
+    if user.has_accepted_invitation:
+        raise ActionRefused(_("%(name)s has already accepted the invitation.") % {"name": user})
+    if not user.is_active:
+        raise ActionRefused(_("Restore the licence before sending the invitation again."))
+    User.objects.filter(pk=user.pk).update(invitation_sent_at=None)
+    AccountEvent.objects.create(kind=AccountEvent.Kind.INVITATION_RESENT, actor=actor, user=user)
+    send_invitation.delay_on_commit(user.id)
+
+
+@transaction.atomic
+def update_user(
+    user: User, *, display_name: str, role: str, language: str, time_zone: str, actor: User
+) -> None:
+    """Change a user's profile and role; refuses to leave the organisation without an admin."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.role == Role.ADMIN and role != Role.ADMIN:
+        _ensure_another_admin_remains(user)
+    changes = {
+        field: [getattr(user, field), value]
+        for field, value in {
+            "display_name": display_name,
+            "role": role,
+            "language": language,
+            "time_zone": time_zone,
+        }.items()
+        if getattr(user, field) != value
+    }
+    if not changes:
+        return
+    for field, (_old, new) in changes.items():
+        setattr(user, field, new)
+    user.save(update_fields=list(changes))
+    kind = AccountEvent.Kind.ROLE_CHANGED if "role" in changes else AccountEvent.Kind.USER_UPDATED
+    AccountEvent.objects.create(kind=kind, actor=actor, user=user, data=changes)
+
+
+@transaction.atomic
+def update_own_preferences(user: User, *, display_name: str, language: str, time_zone: str) -> None:
+    """A user's own display name, language and time zone."""
+    user.display_name = display_name
+    user.language = language
+    user.time_zone = time_zone
+    user.save(update_fields=["display_name", "language", "time_zone"])
+
+
+@transaction.atomic
+def remove_licence(user: User, *, actor: User) -> None:
+    """Deactivate a user: they cannot log in and their open sessions stop working.
+
+    Refused for oneself (so nobody locks themselves out by a slip) and for the last admin.
+    """
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.pk == actor.pk:
+        raise ActionRefused(_("You cannot remove your own licence."))
+    if not user.is_active:
+        return
+    if user.role == Role.ADMIN:
+        _ensure_another_admin_remains(user)
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    AccountEvent.objects.create(kind=AccountEvent.Kind.LICENCE_REMOVED, actor=actor, user=user)
+
+
+@transaction.atomic
+def restore_licence(user: User, *, actor: User) -> None:
+    """Reactivate a user; they log in with their previous password."""
+    updated = User.objects.filter(pk=user.pk, is_active=False).update(is_active=True)
+    if updated:
+        AccountEvent.objects.create(
+            kind=AccountEvent.Kind.LICENCE_RESTORED, actor=actor, user=user
+        )
+
+
+@transaction.atomic
+def update_organisation(
+    organisation: Organisation, *, name: str, address: str, email: str, phone: str, actor: User
+) -> None:
+    """Change the account variables that messages and campaigns insert."""
+    new = {"name": name, "address": address, "email": email, "phone": phone}
+    changes = {k: [getattr(organisation, k), v] for k, v in new.items() if getattr(organisation, k) != v}
+    if not changes:
+        return
+    for field, (_old, value) in changes.items():
+        setattr(organisation, field, value)
+    organisation.save(update_fields=[*changes, "updated_at"])
+    AccountEvent.objects.create(
+        kind=AccountEvent.Kind.ORGANISATION_UPDATED, actor=actor, data=changes
+    )
+
+
+def _ensure_another_admin_remains(user: User) -> None:
+    others = User.objects.licensed().admins().exclude(pk=user.pk).select_for_update()
+    if not others.exists():
+        raise ActionRefused(
+            _("%(name)s is the only admin. Make someone else an admin first.") % {"name": user}
+        )

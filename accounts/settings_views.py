@@ -1,0 +1,140 @@
+"""Settings → Organisation and Settings → Users: admins only."""
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts import actions
+from accounts.access import access_user, require_admin
+from accounts.forms import InviteUserForm, OrganisationForm, UserForm
+from accounts.models import AccountEvent, Organisation, User
+from lib.errors import ActionRefused
+from lib.htmx import render_page
+from lib.pagination import InvalidCursor, paginate
+
+USERS_PER_PAGE = 50
+
+
+@require_admin
+def index(request: HttpRequest) -> HttpResponse:
+    return redirect("settings:users")
+
+
+@require_admin
+def organisation(request: HttpRequest) -> HttpResponse:
+    organisation = Organisation.load()
+    form = OrganisationForm(request.POST or None, instance=organisation)
+    if request.method == "POST" and form.is_valid():
+        # The form writes the instance's attributes while validating, so pass the values
+        # to the action from a fresh copy rather than saving the form.
+        actions.update_organisation(
+            Organisation.load(), actor=request.user, **form.cleaned_data
+        )
+        messages.success(request, _("The organisation's details are saved."))
+        return redirect("settings:organisation")
+    return render(request, "settings/organisation.html", {"form": form})
+
+
+@require_admin
+def users(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()
+    status = request.GET.get("status", "")
+    queryset = User.objects.search(query)
+    if status == "licensed":
+        queryset = queryset.licensed()
+    elif status == "unlicensed":
+        queryset = queryset.filter(is_active=False)
+    try:
+        page = paginate(
+            queryset,
+            ordering=("display_name", "id"),
+            cursor=request.GET.get("after"),
+            per_page=USERS_PER_PAGE,
+        )
+    except InvalidCursor as exc:
+        raise Http404 from exc
+    context = {"page": page, "query": query, "status": status}
+    fragment = "user-rows" if request.GET.get("after") else "user-list"
+    return render_page(request, "settings/users.html", context, fragment=fragment)
+
+
+@require_admin
+def user_invite(request: HttpRequest) -> HttpResponse:
+    form = InviteUserForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = actions.invite_user(actor=request.user, **form.cleaned_data)
+        messages.success(
+            request, _("Invitation sent to %(email)s.") % {"email": user.email}
+        )
+        return redirect("settings:user_detail", user_id=user.id)
+    status = 422 if form.errors else 200
+    return render(request, "settings/user_invite.html", {"form": form}, status=status)
+
+
+@require_admin
+def user_detail(request: HttpRequest, user_id: int) -> HttpResponse:
+    user = access_user(request.user, user_id)
+    form = UserForm(
+        request.POST or None,
+        initial={
+            "display_name": user.display_name,
+            "role": user.role,
+            "language": user.language,
+            "time_zone": user.time_zone,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.update_user(user, actor=request.user, **form.cleaned_data)
+        except ActionRefused as refused:
+            messages.error(request, refused.message)
+        else:
+            messages.success(request, _("%(name)s is saved.") % {"name": user})
+            return redirect("settings:user_detail", user_id=user.id)
+    events = AccountEvent.objects.filter(user=user).select_related("actor")[:20]
+    status = 422 if form.errors else 200
+    return render(
+        request,
+        "settings/user_detail.html",
+        {"subject": user, "form": form, "events": events},
+        status=status,
+    )
+
+
+@require_admin
+@require_POST
+def user_remove_licence(request: HttpRequest, user_id: int) -> HttpResponse:
+    user = access_user(request.user, user_id)
+    try:
+        actions.remove_licence(user, actor=request.user)
+    except ActionRefused as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(
+            request, _("%(name)s no longer has a licence and cannot log in.") % {"name": user}
+        )
+    return redirect("settings:user_detail", user_id=user.id)
+
+
+@require_admin
+@require_POST
+def user_restore_licence(request: HttpRequest, user_id: int) -> HttpResponse:
+    user = access_user(request.user, user_id)
+    actions.restore_licence(user, actor=request.user)
+    messages.success(request, _("%(name)s has a licence again.") % {"name": user})
+    return redirect("settings:user_detail", user_id=user.id)
+
+
+@require_admin
+@require_POST
+def user_resend_invitation(request: HttpRequest, user_id: int) -> HttpResponse:
+    user = access_user(request.user, user_id)
+    try:
+        actions.resend_invitation(user, actor=request.user)
+    except ActionRefused as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(request, _("Invitation sent again to %(email)s.") % {"email": user.email})
+    return redirect("settings:user_detail", user_id=user.id)

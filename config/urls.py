@@ -1,0 +1,19 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from lib import views as lib_views
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="inbox:index"), name="home"),
+    path("healthz", lib_views.healthz, name="healthz"),
+    path("accounts/", include("accounts.urls")),
+    path("settings/", include("accounts.settings_urls")),
+    path("inbox/", include("inbox.urls")),
+    path("contacts/", include("contacts.urls")),
+    path("campaigns/", include("campaigns.urls")),
+    path("django-admin/", admin.site.urls),
+]
+
+handler403 = "lib.views.permission_denied"
+handler404 = "lib.views.page_not_found"

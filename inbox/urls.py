@@ -1,0 +1,10 @@
+from django.urls import path
+
+from inbox import views
+
+app_name = "inbox"
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("routing/", views.routing, name="routing"),
+]

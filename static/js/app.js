@@ -1,0 +1,68 @@
+// Switchboard's own behaviour: toasts, confirmations, keyboard shortcuts. Loaded as a file
+// (CSP allows no inline script); everything here also works on content htmx swaps in.
+(function () {
+  "use strict";
+
+  var TOAST_SECONDS = 6;
+
+  function dismiss(toast) {
+    toast.classList.add("toast-leaving");
+    window.setTimeout(function () { toast.remove(); }, 220);
+  }
+
+  function armToasts(root) {
+    (root.querySelectorAll ? root : document).querySelectorAll("[data-toast]:not([data-armed])").forEach(function (toast) {
+      toast.setAttribute("data-armed", "");
+      // Errors stay until dismissed; confirmations leave by themselves.
+      if (!toast.classList.contains("toast-error")) {
+        window.setTimeout(function () { dismiss(toast); }, TOAST_SECONDS * 1000);
+      }
+    });
+  }
+
+  document.addEventListener("click", function (event) {
+    var close = event.target.closest("[data-toast-close]");
+    if (close) { dismiss(close.closest("[data-toast]")); }
+    // Close the user menu when clicking elsewhere.
+    document.querySelectorAll("details.user-menu[open]").forEach(function (menu) {
+      if (!menu.contains(event.target)) { menu.removeAttribute("open"); }
+    });
+  });
+
+  // A form with data-confirm asks first, in a real dialog; without JavaScript it just posts.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.matches("form[data-confirm]") || form.hasAttribute("data-confirmed")) { return; }
+    var dialog = document.getElementById("confirm-dialog");
+    if (!dialog || typeof dialog.showModal !== "function") { return; }
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    document.getElementById("confirm-dialog-text").textContent = form.getAttribute("data-confirm");
+    dialog.returnValue = "";
+    dialog.addEventListener("close", function onClose() {
+      dialog.removeEventListener("close", onClose);
+      if (dialog.returnValue === "confirm") {
+        form.setAttribute("data-confirmed", "");
+        form.requestSubmit(event.submitter || undefined);
+        form.removeAttribute("data-confirmed");
+      }
+    });
+    dialog.showModal();
+    dialog.querySelector("[data-confirm-accept]").focus();
+  }, true);
+
+  // "/" focuses the page's search box, as in most helpdesks; Escape closes the user menu.
+  document.addEventListener("keydown", function (event) {
+    var typing = event.target.closest("input, textarea, select, [contenteditable]");
+    if (event.key === "/" && !typing && !event.ctrlKey && !event.metaKey) {
+      var search = document.querySelector("[data-shortcut='/']");
+      if (search) { event.preventDefault(); search.focus(); search.select(); }
+    }
+    if (event.key === "Escape") {
+      document.querySelectorAll("details.user-menu[open]").forEach(function (menu) { menu.removeAttribute("open"); });
+    }
+  });
+
+  document.addEventListener("DOMContentLoaded", function () { armToasts(document); });
+  document.addEventListener("htmx:after:swap", function () { armToasts(document); });
+})();
