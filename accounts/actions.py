@@ -9,9 +9,7 @@ from lib.errors import ActionRefused
 
 
 @transaction.atomic
-def invite_user(
-    *, email: str, display_name: str, role: str, language: str, actor: User
-) -> User:
+def invite_user(*, email: str, display_name: str, role: str, language: str, actor: User) -> User:
     """Create a licensed user without a password and e-mail them a link to choose one.
 
     The invitation is sent by a task after commit; the e-mail address must be unused
@@ -98,9 +96,7 @@ def restore_licence(user: User, *, actor: User) -> None:
     """Reactivate a user; they log in with their previous password."""
     updated = User.objects.filter(pk=user.pk, is_active=False).update(is_active=True)
     if updated:
-        AccountEvent.objects.create(
-            kind=AccountEvent.Kind.LICENCE_RESTORED, actor=actor, user=user
-        )
+        AccountEvent.objects.create(kind=AccountEvent.Kind.LICENCE_RESTORED, actor=actor, user=user)
 
 
 @transaction.atomic
@@ -109,7 +105,9 @@ def update_organisation(
 ) -> None:
     """Change the account variables that messages and campaigns insert."""
     new = {"name": name, "address": address, "email": email, "phone": phone}
-    changes = {k: [getattr(organisation, k), v] for k, v in new.items() if getattr(organisation, k) != v}
+    changes = {
+        k: [getattr(organisation, k), v] for k, v in new.items() if getattr(organisation, k) != v
+    }
     if not changes:
         return
     for field, (_old, value) in changes.items():

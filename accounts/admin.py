@@ -26,8 +26,8 @@ class AccountEventAdmin(admin.ModelAdmin):
     list_display = ["created_at", "kind", "actor", "user"]
     list_filter = ["kind"]
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request, obj=None):
         return False
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request, obj=None):
         return False

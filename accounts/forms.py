@@ -9,7 +9,9 @@ from accounts.models import Organisation, Role, User, normalise_email
 
 
 def time_zone_choices() -> list[tuple[str, str]]:
-    zones = sorted(z for z in zoneinfo.available_timezones() if "/" in z and not z.startswith("Etc/"))
+    zones = sorted(
+        z for z in zoneinfo.available_timezones() if "/" in z and not z.startswith("Etc/")
+    )
     return [("UTC", "UTC"), *((z, z.replace("_", " ")) for z in zones)]
 
 

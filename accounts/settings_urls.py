@@ -10,7 +10,9 @@ urlpatterns = [
     path("users/", views.users, name="users"),
     path("users/invite/", views.user_invite, name="user_invite"),
     path("users/<int:user_id>/", views.user_detail, name="user_detail"),
-    path("users/<int:user_id>/remove-licence/", views.user_remove_licence, name="user_remove_licence"),
+    path(
+        "users/<int:user_id>/remove-licence/", views.user_remove_licence, name="user_remove_licence"
+    ),
     path(
         "users/<int:user_id>/restore-licence/",
         views.user_restore_licence,

@@ -1,7 +1,7 @@
 """Settings → Organisation and Settings → Users: admins only."""
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -9,36 +9,42 @@ from django.views.decorators.http import require_POST
 from accounts import actions
 from accounts.access import access_user, require_admin
 from accounts.forms import InviteUserForm, OrganisationForm, UserForm
+from accounts.http import AuthenticatedRequest
 from accounts.models import AccountEvent, Organisation, User
 from lib.errors import ActionRefused
-from lib.htmx import render_page
+from lib.htmx import is_partial_request, render_page
 from lib.pagination import InvalidCursor, paginate
 
 USERS_PER_PAGE = 50
 
 
 @require_admin
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: AuthenticatedRequest) -> HttpResponse:
     return redirect("settings:users")
 
 
 @require_admin
-def organisation(request: HttpRequest) -> HttpResponse:
-    organisation = Organisation.load()
-    form = OrganisationForm(request.POST or None, instance=organisation)
+def organisation(request: AuthenticatedRequest) -> HttpResponse:
+    form = OrganisationForm(request.POST or None, instance=Organisation.load())
     if request.method == "POST" and form.is_valid():
-        # The form writes the instance's attributes while validating, so pass the values
-        # to the action from a fresh copy rather than saving the form.
-        actions.update_organisation(
-            Organisation.load(), actor=request.user, **form.cleaned_data
-        )
+        # The form has already copied the values onto its instance, so the action gets a
+        # fresh row to compare against and records what really changed.
+        actions.update_organisation(Organisation.load(), actor=request.user, **form.cleaned_data)
         messages.success(request, _("The organisation's details are saved."))
-        return redirect("settings:organisation")
-    return render(request, "settings/organisation.html", {"form": form})
+        if not is_partial_request(request):
+            return redirect("settings:organisation")
+    status = 422 if form.errors else 200
+    return render_page(
+        request,
+        "settings/organisation.html",
+        {"form": form},
+        fragment="organisation-form",
+        status=status,
+    )
 
 
 @require_admin
-def users(request: HttpRequest) -> HttpResponse:
+def users(request: AuthenticatedRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     status = request.GET.get("status", "")
     queryset = User.objects.search(query)
@@ -61,20 +67,18 @@ def users(request: HttpRequest) -> HttpResponse:
 
 
 @require_admin
-def user_invite(request: HttpRequest) -> HttpResponse:
+def user_invite(request: AuthenticatedRequest) -> HttpResponse:
     form = InviteUserForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = actions.invite_user(actor=request.user, **form.cleaned_data)
-        messages.success(
-            request, _("Invitation sent to %(email)s.") % {"email": user.email}
-        )
+        messages.success(request, _("Invitation sent to %(email)s.") % {"email": user.email})
         return redirect("settings:user_detail", user_id=user.id)
     status = 422 if form.errors else 200
     return render(request, "settings/user_invite.html", {"form": form}, status=status)
 
 
 @require_admin
-def user_detail(request: HttpRequest, user_id: int) -> HttpResponse:
+def user_detail(request: AuthenticatedRequest, user_id: int) -> HttpResponse:
     user = access_user(request.user, user_id)
     form = UserForm(
         request.POST or None,
@@ -105,7 +109,7 @@ def user_detail(request: HttpRequest, user_id: int) -> HttpResponse:
 
 @require_admin
 @require_POST
-def user_remove_licence(request: HttpRequest, user_id: int) -> HttpResponse:
+def user_remove_licence(request: AuthenticatedRequest, user_id: int) -> HttpResponse:
     user = access_user(request.user, user_id)
     try:
         actions.remove_licence(user, actor=request.user)
@@ -120,7 +124,7 @@ def user_remove_licence(request: HttpRequest, user_id: int) -> HttpResponse:
 
 @require_admin
 @require_POST
-def user_restore_licence(request: HttpRequest, user_id: int) -> HttpResponse:
+def user_restore_licence(request: AuthenticatedRequest, user_id: int) -> HttpResponse:
     user = access_user(request.user, user_id)
     actions.restore_licence(user, actor=request.user)
     messages.success(request, _("%(name)s has a licence again.") % {"name": user})
@@ -129,7 +133,7 @@ def user_restore_licence(request: HttpRequest, user_id: int) -> HttpResponse:
 
 @require_admin
 @require_POST
-def user_resend_invitation(request: HttpRequest, user_id: int) -> HttpResponse:
+def user_resend_invitation(request: AuthenticatedRequest, user_id: int) -> HttpResponse:
     user = access_user(request.user, user_id)
     try:
         actions.resend_invitation(user, actor=request.user)

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import actions
 from accounts.forms import LanguageForm, LoginForm, PreferencesForm
+from accounts.http import AuthenticatedRequest
 
 
 class LoginView(auth_views.LoginView):
@@ -26,7 +27,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "accounts/password_change.html"
     success_url = reverse_lazy("accounts:preferences")
 
-    def form_valid(self, form):  # type: ignore[no-untyped-def]
+    def form_valid(self, form):
         messages.success(self.request, _("Your password has been changed."))
         return super().form_valid(form)
 
@@ -37,7 +38,7 @@ class PasswordResetView(auth_views.PasswordResetView):
     subject_template_name = "accounts/emails/password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password_reset_done")
 
-    def form_valid(self, form):  # type: ignore[no-untyped-def]
+    def form_valid(self, form):
         # Links in the e-mail must point at the public address, also behind a proxy.
         self.extra_email_context = {"public_base_url": settings.PUBLIC_BASE_URL}
         return super().form_valid(form)
@@ -47,7 +48,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("accounts:login")
 
-    def form_valid(self, form):  # type: ignore[no-untyped-def]
+    def form_valid(self, form):
         messages.success(self.request, _("Your new password is set. Please log in."))
         return super().form_valid(form)
 
@@ -61,12 +62,12 @@ class InvitationAcceptView(auth_views.PasswordResetConfirmView):
     post_reset_login_backend = "django.contrib.auth.backends.ModelBackend"
     title = gettext_lazy("Welcome to Switchboard")
 
-    def form_valid(self, form):  # type: ignore[no-untyped-def]
+    def form_valid(self, form):
         messages.success(self.request, _("Welcome! Your password is set."))
         return super().form_valid(form)
 
 
-def preferences(request: HttpRequest) -> HttpResponse:
+def preferences(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
     form = PreferencesForm(
         request.POST or None,

@@ -30,7 +30,22 @@ def _read(name, cast, default):
         raise ImproperlyConfigured(f"{name} is not valid: {exc}") from exc
 
 
-DEBUG = _read("DEBUG", env.bool, False)
+_TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}
+
+
+def _strict_bool(name, default):
+    """environ's bool() reads any unknown word as False; a typo must not silently do that."""
+    raw = env.str(name, default=None)
+    if raw is None:
+        return default
+    if raw.strip().lower() in _TRUE:
+        return True
+    if raw.strip().lower() in _FALSE:
+        return False
+    raise ValueError(f"expected true or false, got {raw!r}")
+
+
+DEBUG = _read("DEBUG", _strict_bool, False)
 
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
@@ -132,7 +147,9 @@ try:
 except (ValueError, ImproperlyConfigured) as exc:
     raise ImproperlyConfigured(f"DATABASE_URL is not valid: {exc}") from exc
 if _db_scheme != "sqlite" and not _database.get("NAME"):
-    raise ImproperlyConfigured("DATABASE_URL names no database; add one after the host, e.g. /switchboard.")
+    raise ImproperlyConfigured(
+        "DATABASE_URL names no database; add one after the host, e.g. /switchboard."
+    )
 
 if _database["ENGINE"] == "django.db.backends.postgresql":
     # psycopg 3's pool keeps connections warm per process; CONN_MAX_AGE must stay 0 with it.
@@ -238,7 +255,7 @@ CSRF_COOKIE_SAMESITE = "Lax"
 # --- Security headers -----------------------------------------------------------------------
 
 _https = _public.scheme == "https"
-SECURE_SSL_REDIRECT = _read("SECURE_SSL_REDIRECT", env.bool, _https and not DEBUG)
+SECURE_SSL_REDIRECT = _read("SECURE_SSL_REDIRECT", _strict_bool, _https and not DEBUG)
 SESSION_COOKIE_SECURE = _https
 CSRF_COOKIE_SECURE = _https
 SECURE_HSTS_SECONDS = _read("SECURE_HSTS_SECONDS", env.int, 31536000 if _https else 0)
@@ -310,7 +327,7 @@ EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
 EMAIL_PORT = _read("EMAIL_PORT", env.int, 25)
 EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
-EMAIL_USE_TLS = _read("EMAIL_USE_TLS", env.bool, False)
+EMAIL_USE_TLS = _read("EMAIL_USE_TLS", _strict_bool, False)
 EMAIL_TIMEOUT = 20
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Switchboard <switchboard@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL

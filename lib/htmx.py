@@ -8,9 +8,15 @@ from django.shortcuts import render
 
 
 def is_partial_request(request: HttpRequest) -> bool:
-    """True for an htmx request that swaps a part of the page (not a boosted full page)."""
+    """True for an htmx request that swaps a part of the page (not a boosted full page).
+
+    htmx 4 sends `HX-Request-Type: full` when it swaps the whole body; anything else that
+    carries `HX-Request` wants a fragment.
+    """
     htmx = getattr(request, "htmx", None)
-    return bool(htmx) and htmx.request_type == "partial"
+    if not htmx:
+        return False
+    return bool(htmx.request_type != "full")
 
 
 def render_page(

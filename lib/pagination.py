@@ -7,12 +7,13 @@ or duplicate what the reader sees.
 
 import base64
 import binascii
+import datetime
 import json
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Field, Model, Q, QuerySet
 
 M = TypeVar("M", bound=Model)
 
@@ -76,14 +77,25 @@ def _after(model: type[Model], ordering: tuple[str, ...], values: list[Any]) -> 
 
 def _to_python(model: type[Model], name: str, value: Any) -> Any:
     field = model._meta.get_field(name.split("__")[0])
+    if not isinstance(field, Field):
+        raise InvalidCursor(f"{name} cannot order a page")
     try:
         return field.to_python(value)
     except Exception as exc:  # any field may reject a forged value in its own way
         raise InvalidCursor(str(exc)) from exc
 
 
+class _CursorEncoder(DjangoJSONEncoder):
+    """Like Django's encoder, but keeps microseconds: a cursor must match rows exactly."""
+
+    def default(self, o: Any) -> Any:
+        if isinstance(o, datetime.datetime):
+            return o.isoformat()
+        return super().default(o)
+
+
 def _encode(values: list[Any]) -> str:
-    raw = json.dumps(values, cls=DjangoJSONEncoder, separators=(",", ":")).encode()
+    raw = json.dumps(values, cls=_CursorEncoder, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 

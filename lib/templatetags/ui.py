@@ -1,12 +1,14 @@
 """Small template helpers for the workspace shell."""
 
+from datetime import timedelta
+
 from django import template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 register = template.Library()
 
-# Stroke icons on a 24×24 grid (paths drawn for Switchboard, in the style of open icon sets).
+# Stroke icons on a 24x24 grid (paths drawn for Switchboard, in the style of open icon sets).
 _ICONS = {
     "inbox": '<path d="M3 13h5l2 3h4l2-3h5"/><path d="M5 5h14l2 8v6H3v-6z"/>',
     "routing": '<path d="M4 17h6l4-10h6"/><path d="m17 4 3 3-3 3"/><path d="M4 7h6l1.5 3.5"/>',
@@ -14,11 +16,11 @@ _ICONS = {
     '<path d="M16 4.6a3.5 3.5 0 0 1 0 6.8"/><path d="M18 14.8c2 .7 3.2 2.5 3.6 5.2"/>',
     "campaigns": '<path d="M3 10v4l12 5V5z"/><path d="M15 9a3 3 0 0 1 0 6"/><path d="M6 15l1 5h3l-1-4"/>',
     "settings": '<circle cx="12" cy="12" r="3"/><path d="M19.4 15a1.7 1.7 0 0 0 .3 1.8l.1.1a2 2 0 1 1-2.8 2.8'
-    'l-.1-.1a1.7 1.7 0 0 0-1.8-.3 1.7 1.7 0 0 0-1 1.5V21a2 2 0 0 1-4 0v-.1a1.7 1.7 0 0 0-1.1-1.5'
-    ' 1.7 1.7 0 0 0-1.8.3l-.1.1a2 2 0 1 1-2.8-2.8l.1-.1a1.7 1.7 0 0 0 .3-1.8 1.7 1.7 0 0 0-1.5-1H3'
-    'a2 2 0 0 1 0-4h.1a1.7 1.7 0 0 0 1.5-1.1 1.7 1.7 0 0 0-.3-1.8l-.1-.1a2 2 0 1 1 2.8-2.8l.1.1'
-    'a1.7 1.7 0 0 0 1.8.3H9a1.7 1.7 0 0 0 1-1.5V3a2 2 0 0 1 4 0v.1a1.7 1.7 0 0 0 1 1.5 1.7 1.7 0 0 0'
-    ' 1.8-.3l.1-.1a2 2 0 1 1 2.8 2.8l-.1.1a1.7 1.7 0 0 0-.3 1.8V9a1.7 1.7 0 0 0 1.5 1H21a2 2 0 0 1 0'
+    "l-.1-.1a1.7 1.7 0 0 0-1.8-.3 1.7 1.7 0 0 0-1 1.5V21a2 2 0 0 1-4 0v-.1a1.7 1.7 0 0 0-1.1-1.5"
+    " 1.7 1.7 0 0 0-1.8.3l-.1.1a2 2 0 1 1-2.8-2.8l.1-.1a1.7 1.7 0 0 0 .3-1.8 1.7 1.7 0 0 0-1.5-1H3"
+    "a2 2 0 0 1 0-4h.1a1.7 1.7 0 0 0 1.5-1.1 1.7 1.7 0 0 0-.3-1.8l-.1-.1a2 2 0 1 1 2.8-2.8l.1.1"
+    "a1.7 1.7 0 0 0 1.8.3H9a1.7 1.7 0 0 0 1-1.5V3a2 2 0 0 1 4 0v.1a1.7 1.7 0 0 0 1 1.5 1.7 1.7 0 0 0"
+    " 1.8-.3l.1-.1a2 2 0 1 1 2.8 2.8l-.1.1a1.7 1.7 0 0 0-.3 1.8V9a1.7 1.7 0 0 0 1.5 1H21a2 2 0 0 1 0"
     ' 4h-.1a1.7 1.7 0 0 0-1.5 1z"/>',
     "search": '<circle cx="11" cy="11" r="7"/><path d="m20 20-3.5-3.5"/>',
     "chat": '<path d="M4 5h16v11H9l-5 4z"/>',
@@ -44,6 +46,16 @@ def icon(name: str, label: str = "") -> SafeString:
     paths = mark_safe(_ICONS[name])  # noqa: S308 - constant markup defined above
     if label:
         return format_html(
-            '<svg class="icon" viewBox="0 0 24 24" role="img" aria-label="{}">{}</svg>', label, paths
+            '<svg class="icon" viewBox="0 0 24 24" role="img" aria-label="{}">{}</svg>',
+            label,
+            paths,
         )
     return format_html('<svg class="icon" viewBox="0 0 24 24" aria-hidden="true">{}</svg>', paths)
+
+
+@register.filter
+def minutes(value: timedelta | None) -> int:
+    """Whole minutes of a duration, rounded up (15 for 14 min 30 s)."""
+    if not value:
+        return 0
+    return max(1, -(-int(value.total_seconds()) // 60))

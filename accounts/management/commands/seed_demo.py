@@ -1,4 +1,4 @@
-"""Create the demo organisation and its people; running it again leaves existing rows as they are."""
+"""Create the demo organisation and its people; a second run leaves existing rows as they are."""
 
 from typing import Any
 
@@ -11,7 +11,7 @@ from accounts.models import Organisation, Role, User
 DEMO_PASSWORD = "switchboard-demo"  # noqa: S105 - documented demo log-in, refused without DEBUG
 
 DEMO_USERS = [
-    ("admin@nordlicht.example", "Ada Berger", Role.ADMIN, "de"),
+    ("admin@nordlicht.example", "Ada Berger", Role.ADMIN, "en"),
     ("manager@nordlicht.example", "Max Lindqvist", Role.MANAGER, "sv"),
     ("anna@nordlicht.example", "Anna Schmidt", Role.AGENT, "en"),
     ("erik@nordlicht.example", "Erik Johansson", Role.AGENT, "en"),
@@ -23,7 +23,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "--force", action="store_true", help="Run even though DEBUG is off (never in production)."
+            "--force",
+            action="store_true",
+            help="Run even though DEBUG is off (never in production).",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:

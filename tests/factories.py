@@ -1,0 +1,35 @@
+import factory
+
+from accounts.models import Organisation, Role, User
+
+PASSWORD = "correct horse battery staple"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"user{n}@nordlicht.example")
+    display_name = factory.Faker("name")
+    role = Role.AGENT
+    language = "en"
+    time_zone = "Europe/Berlin"
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def _save(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class OrganisationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organisation
+        django_get_or_create = ("id",)
+
+    id = Organisation.SINGLETON_ID
+    name = "Nordlicht GmbH"
+    email = "service@nordlicht.example"
+    phone = "+49 40 1234567"
+    address = "Hafenstraße 12, 20457 Hamburg"

@@ -1,0 +1,121 @@
+"""The rules of STYLE.md and DESIGN.md that a machine can check, run with every test."""
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+APPS = ["accounts", "contacts", "inbox", "campaigns"]  # each may import only those before it
+SENSITIVE = r"(Conversation|Contact|Message|Campaign|Note|Identity|Comment|Inbox)"
+
+
+def python_files(*folders: str):
+    for folder in folders:
+        for path in (ROOT / folder).rglob("*.py"):
+            if "migrations" not in path.parts:
+                yield path
+
+
+def imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    modules: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            modules.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            modules.add(node.module.split(".")[0])
+    return modules
+
+
+@pytest.mark.parametrize("app", APPS)
+def test_apps_import_only_earlier_apps(app):
+    later = set(APPS[APPS.index(app) + 1 :])
+    offenders = [
+        f"{path.relative_to(ROOT)} imports {sorted(imported_modules(path) & later)}"
+        for path in python_files(app)
+        if imported_modules(path) & later
+    ]
+
+    assert not offenders
+
+
+def test_lib_imports_no_app():
+    offenders = [
+        str(path.relative_to(ROOT))
+        for path in python_files("lib")
+        if imported_modules(path) & set(APPS)
+    ]
+
+    assert not offenders
+
+
+def test_views_load_sensitive_objects_only_through_access():
+    pattern = re.compile(rf"\b{SENSITIVE}\.objects\.get\(|get_object_or_404\({SENSITIVE}\b")
+    offenders = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in python_files(*APPS)
+        if path.name.endswith("views.py")
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if pattern.search(line)
+    ]
+
+    assert not offenders
+
+
+def test_tasks_are_enqueued_only_on_commit():
+    pattern = re.compile(r"\.(delay|apply_async)\(")
+    offenders = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in python_files(*APPS, "lib", "config")
+        if path.name != "tasks.py"
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if pattern.search(line)
+    ]
+
+    assert not offenders, "use task.delay_on_commit(...) so a rolled-back change sends nothing"
+
+
+def template_files():
+    return sorted((ROOT / "templates").rglob("*.html"))
+
+
+def test_templates_have_no_inline_script_or_style():
+    offenders = []
+    for path in template_files():
+        text = path.read_text(encoding="utf-8")
+        if re.search(r"<script(?![^>]*\bsrc=)[^>]*>", text):
+            offenders.append(f"{path.relative_to(ROOT)}: inline <script>")
+        if re.search(r"\sstyle=|<style\b|\son[a-z]+=|hx-on", text):
+            offenders.append(f"{path.relative_to(ROOT)}: inline style or event handler")
+
+    assert not offenders
+
+
+def test_every_htmx_link_also_has_an_href():
+    offenders = []
+    for path in template_files():
+        for tag in re.findall(r"<a\b[^>]*>", path.read_text(encoding="utf-8"), flags=re.S):
+            if "hx-get" in tag and "href=" not in tag:
+                offenders.append(f"{path.relative_to(ROOT)}: {tag[:80]}")
+
+    assert not offenders
+
+
+def test_no_asset_comes_from_a_cdn():
+    pattern = re.compile(
+        r"https?://(unpkg\.com|cdn\.jsdelivr\.net|cdnjs\.cloudflare\.com|fonts\.googleapis)"
+    )
+
+    assert not [p for p in template_files() if pattern.search(p.read_text(encoding="utf-8"))]
+
+
+def test_modules_stay_small():
+    big = [
+        f"{path.relative_to(ROOT)} ({count} lines)"
+        for path in python_files(*APPS, "lib", "config")
+        if (count := len(path.read_text(encoding="utf-8").splitlines())) > 500
+    ]
+
+    assert not big
