@@ -22,6 +22,7 @@ $(VENV)/.installed-dev: pyproject.toml | $(VENV)/bin/python
 ## run: install, migrate, seed the demo data and serve on http://127.0.0.1:8000 (DEBUG on)
 run: export DEBUG ?= true
 run: $(VENV)/.installed
+	$(BIN)/python scripts/create_database.py
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
 	@if [ -n "$$REDIS_URL" ]; then echo "Tasks go to Redis: start a worker in another terminal with 'make worker'."; \
