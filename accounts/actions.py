@@ -101,10 +101,23 @@ def restore_licence(user: User, *, actor: User) -> None:
 
 @transaction.atomic
 def update_organisation(
-    organisation: Organisation, *, name: str, address: str, email: str, phone: str, actor: User
+    organisation: Organisation,
+    *,
+    name: str,
+    address: str,
+    email: str,
+    phone: str,
+    authors_may_edit_notes: bool,
+    actor: User,
 ) -> None:
-    """Change the account variables that messages and campaigns insert."""
-    new = {"name": name, "address": address, "email": email, "phone": phone}
+    """Change the account variables that messages and campaigns insert, and org settings."""
+    new = {
+        "name": name,
+        "address": address,
+        "email": email,
+        "phone": phone,
+        "authors_may_edit_notes": authors_may_edit_notes,
+    }
     changes = {
         k: [getattr(organisation, k), v] for k, v in new.items() if getattr(organisation, k) != v
     }

@@ -67,5 +67,5 @@ class LanguageForm(forms.Form):
 class OrganisationForm(forms.ModelForm):
     class Meta:
         model = Organisation
-        fields = ["name", "address", "email", "phone"]
+        fields = ["name", "address", "email", "phone", "authors_may_edit_notes"]
         widgets = {"address": forms.Textarea(attrs={"rows": 3})}

@@ -130,6 +130,11 @@ class Organisation(models.Model):
     address = models.TextField(_("address"), blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
+    authors_may_edit_notes = models.BooleanField(
+        _("authors may edit and delete their own notes"),
+        default=True,
+        help_text=_("Everyone else's notes are always read-only."),
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     SINGLETON_ID = 1

@@ -209,6 +209,10 @@ CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="switchboard")
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
+    "remove-expired-ephemeral-contacts": {
+        "task": "contacts.tasks.remove_expired_ephemeral_contacts",
+        "schedule": crontab(minute=5),
+    },
     "clear-expired-sessions": {
         "task": "accounts.tasks.clear_expired_sessions",
         "schedule": crontab(minute=17, hour=3),
@@ -221,6 +225,7 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    "accounts.permissions.RolePermissionBackend",
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -293,6 +298,9 @@ USE_I18N = True
 TIME_ZONE = "UTC"
 USE_TZ = True
 DEFAULT_PHONE_REGION = env.str("DEFAULT_PHONE_REGION", default="DE").upper()
+# An ephemeral contact (created for an unknown sender) is removed this many days after its
+# last activity unless someone promoted it, linked it or it has a conversation.
+EPHEMERAL_CONTACT_DAYS = _read("EPHEMERAL_CONTACT_DAYS", env.int, 30)
 if DEFAULT_PHONE_REGION not in phonenumbers.SUPPORTED_REGIONS:
     raise ImproperlyConfigured(
         f"DEFAULT_PHONE_REGION must be a two-letter region code such as DE or SE, "

@@ -9,6 +9,7 @@ urlpatterns = [
     path("healthz", lib_views.healthz, name="healthz"),
     path("accounts/", include("accounts.urls")),
     path("settings/", include("accounts.settings_urls")),
+    path("settings/", include("contacts.settings_urls")),
     path("inbox/", include("inbox.urls")),
     path("contacts/", include("contacts.urls")),
     path("campaigns/", include("campaigns.urls")),

@@ -16,6 +16,7 @@ from django.test import Client, override_settings
 
 from accounts.models import Role, User
 from config.celery import app as celery_app
+from contacts.attributes import ensure_builtin_definitions
 from tests.factories import OrganisationFactory, UserFactory
 
 CHROMIUM = "/usr/bin/chromium"
@@ -66,6 +67,8 @@ def _fast_tests(settings) -> Iterator[None]:
 
 @pytest.fixture
 def organisation(db):
+    # Transactional tests empty every table afterwards, rows from data migrations included.
+    ensure_builtin_definitions()
     return OrganisationFactory()
 
 

@@ -33,3 +33,23 @@ class OrganisationFactory(factory.django.DjangoModelFactory):
     email = "service@nordlicht.example"
     phone = "+49 40 1234567"
     address = "Hafenstraße 12, 20457 Hamburg"
+
+
+class ContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "contacts.Contact"
+
+    kind = "identified"
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    company = factory.Faker("company")
+
+
+def identity(contact, kind, value, **extra):
+    """An identity with its normalised value, as the actions would store it."""
+    from contacts.identities import normalise
+    from contacts.models import Identity
+
+    return Identity.objects.create(
+        contact=contact, kind=kind, value=value, normalised=normalise(kind, value), **extra
+    )

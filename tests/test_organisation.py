@@ -10,6 +10,7 @@ VALUES = {
     "address": "Storgatan 1, Stockholm",
     "email": "kundservice@nordlicht.example",
     "phone": "+46 8 123 456",
+    "authors_may_edit_notes": "on",
 }
 
 
@@ -49,8 +50,15 @@ def test_an_invalid_email_is_shown_next_to_the_field_and_nothing_is_saved(client
     assert Organisation.load().name == "Nordlicht GmbH"
 
 
+def test_the_admin_decides_whether_authors_may_edit_their_notes(client_for, ada):
+    client_for(ada).post(URL, {**VALUES, "authors_may_edit_notes": ""})
+
+    assert Organisation.load().authors_may_edit_notes is False
+
+
 def test_saving_unchanged_values_records_no_event(client_for, ada, organisation):
     values = {k: getattr(organisation, k) for k in ("name", "address", "email", "phone")}
+    values["authors_may_edit_notes"] = "on"
 
     client_for(ada).post(URL, values)
 

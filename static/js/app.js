@@ -20,7 +20,28 @@
     });
   }
 
+  // Show a short confirmation as a toast from the page itself (text only, never HTML).
+  function toast(text) {
+    var container = document.getElementById("toasts");
+    if (!container) { return; }
+    var item = document.createElement("div");
+    item.className = "toast toast-success";
+    item.setAttribute("data-toast", "");
+    var label = document.createElement("span");
+    label.className = "toast-text";
+    label.textContent = text;
+    item.appendChild(label);
+    container.appendChild(item);
+    armToasts(container);
+  }
+
   document.addEventListener("click", function (event) {
+    var copy = event.target.closest("[data-copy]");
+    if (copy && navigator.clipboard) {
+      navigator.clipboard.writeText(copy.getAttribute("data-copy")).then(function () {
+        toast(copy.getAttribute("data-copied") || "Copied");
+      });
+    }
     var close = event.target.closest("[data-toast-close]");
     if (close) { dismiss(close.closest("[data-toast]")); }
     // Close the user menu when clicking elsewhere.

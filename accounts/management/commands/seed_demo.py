@@ -1,7 +1,11 @@
 """Create the demo organisation and its people; a second run leaves existing rows as they are."""
 
+from importlib import import_module
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
@@ -16,6 +20,17 @@ DEMO_USERS = [
     ("anna@nordlicht.example", "Anna Schmidt", Role.AGENT, "en"),
     ("erik@nordlicht.example", "Erik Johansson", Role.AGENT, "en"),
 ]
+
+
+def demo_modules() -> list[ModuleType]:
+    """Each later app adds its demo data in its own `demo` module (add_arguments, seed),
+    found here by name so that accounts never imports an app that comes after it."""
+    modules = []
+    for config in apps.get_app_configs():
+        if config.name in {"accounts", "lib"} or not (Path(config.path) / "demo.py").exists():
+            continue
+        modules.append(import_module(f"{config.name}.demo"))
+    return modules
 
 
 class Command(BaseCommand):
@@ -37,6 +52,8 @@ class Command(BaseCommand):
         with transaction.atomic():
             self._seed_organisation()
             created = self._seed_users()
+        for demo in demo_modules():
+            demo.seed(options, self.stdout)
         self.stdout.write(
             self.style.SUCCESS(f"Demo data ready ({created} new users). Log in with:")
         )

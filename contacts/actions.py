@@ -1,0 +1,348 @@
+"""Changes to contacts. Each action is atomic, checks its own rules and writes a ContactEvent.
+
+Views call these after access.py has loaded the objects; actions re-check the rights that
+depend on the object (note authorship, merge kinds) so no page can skip them.
+"""
+
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Organisation
+from contacts.access import require
+from contacts.attributes import FIELD_KEYS, clean_value
+from contacts.hints import deletion_hint
+from contacts.identities import IdentityKind, normalise
+from contacts.models import (
+    AttributeDefinition,
+    Contact,
+    ContactEvent,
+    ContactKind,
+    DeletedContact,
+    Identity,
+    IdentitySource,
+    Note,
+    NoteRevision,
+    Tag,
+)
+from lib.errors import ActionRefused
+
+
+class IdentityTaken(ActionRefused):
+    """The address already belongs to another contact; it can be claimed instead."""
+
+    def __init__(self, identity: Identity) -> None:
+        super().__init__(
+            _("%(address)s already belongs to %(name)s.")
+            % {"address": identity.display_value, "name": identity.contact}
+        )
+        self.identity = identity
+
+
+def _event(contact: Contact, kind: str, actor: Any, **data: Any) -> ContactEvent:
+    return ContactEvent.objects.create(contact=contact, kind=kind, actor=actor, data=data)
+
+
+def _bump(contact: Contact) -> None:
+    Contact.objects.filter(pk=contact.pk).update(
+        version=F("version") + 1, updated_at=timezone.now()
+    )
+    contact.refresh_from_db(fields=["version", "updated_at"])
+
+
+@transaction.atomic
+def create_contact(
+    *,
+    actor: Any,
+    kind: str = ContactKind.CURATED,
+    first_name: str = "",
+    last_name: str = "",
+    company: str = "",
+    identities: Sequence[tuple[str, str]] = (),
+    source: str = IdentitySource.AGENT,
+) -> Contact:
+    """Create a contact with its identifiers. Raises ValidationError for a malformed address
+    and IdentityTaken when one already belongs to someone (nothing is created then)."""
+    if actor is not None:
+        require(actor, "add")
+    contact = Contact(kind=kind, first_name=first_name, last_name=last_name, company=company)
+    if kind == ContactKind.EPHEMERAL:
+        contact.expires_at = timezone.now() + timedelta(days=settings.EPHEMERAL_CONTACT_DAYS)
+    contact.save()
+    for identity_kind, value in identities:
+        _attach_identity(contact, kind=identity_kind, value=value, source=source)
+    _event(contact, ContactEvent.Kind.CREATED, actor, contact_kind=kind)
+    return contact
+
+
+def _attach_identity(contact: Contact, *, kind: str, value: str, source: str) -> Identity:
+    normalised = normalise(kind, value)
+    existing = Identity.objects.filter(kind=kind, normalised=normalised).select_related("contact")
+    if existing_identity := existing.first():
+        raise IdentityTaken(existing_identity)
+    try:
+        with transaction.atomic():
+            return Identity.objects.create(
+                contact=contact,
+                kind=kind,
+                value=value.strip(),
+                normalised=normalised,
+                source=source,
+            )
+    except IntegrityError:
+        # Someone stored the same address a moment ago; report it like any taken address.
+        raise IdentityTaken(
+            Identity.objects.select_related("contact").get(kind=kind, normalised=normalised)
+        ) from None
+
+
+@transaction.atomic
+def add_identity(contact: Contact, *, kind: str, value: str, actor: Any) -> Identity:
+    """Add an identifier to `contact`. Raises ValidationError (malformed) or IdentityTaken."""
+    require(actor, "edit")
+    identity = _attach_identity(contact, kind=kind, value=value, source=IdentitySource.AGENT)
+    if contact.kind == ContactKind.EPHEMERAL:
+        Contact.objects.filter(pk=contact.pk).update(kind=ContactKind.IDENTIFIED, expires_at=None)
+    _bump(contact)
+    _event(contact, ContactEvent.Kind.IDENTITY_ADDED, actor, identity=str(identity))
+    return identity
+
+
+@transaction.atomic
+def claim_identity(contact: Contact, *, identity: Identity, actor: Any) -> Contact:
+    """Move an identifier from its current owner to `contact`; returns the previous owner."""
+    require(actor, "edit")
+    identity = Identity.objects.select_for_update().select_related("contact").get(pk=identity.pk)
+    previous = identity.contact
+    if previous.pk == contact.pk:
+        raise ActionRefused(_("This identifier already belongs to this contact."))
+    identity.contact = contact
+    identity.save(update_fields=["contact"])
+    _bump(contact)
+    _bump(previous)
+    _event(
+        contact,
+        ContactEvent.Kind.IDENTITY_CLAIMED,
+        actor,
+        identity=str(identity),
+        from_contact=previous.pk,
+    )
+    _event(
+        previous,
+        ContactEvent.Kind.IDENTITY_LOST,
+        actor,
+        identity=str(identity),
+        to_contact=contact.pk,
+    )
+    return previous
+
+
+@transaction.atomic
+def remove_identity(identity: Identity, *, actor: Any) -> None:
+    require(actor, "edit")
+    contact = identity.contact
+    label = str(identity)
+    identity.delete()
+    _bump(contact)
+    _event(contact, ContactEvent.Kind.IDENTITY_REMOVED, actor, identity=label)
+
+
+@transaction.atomic
+def update_profile(contact: Contact, *, values: dict[str, Any], actor: Any) -> list[str]:
+    """Write attribute values by key, each validated by its definition's type.
+
+    Raises ValidationError with a message per key (nothing is saved then). Agents may write
+    only visible, agent-editable attributes; nobody writes read-only ones here. Returns the
+    keys that changed.
+    """
+    require(actor, "edit")
+    definitions = {d.key: d for d in AttributeDefinition.objects.filter(key__in=list(values))}
+    errors: dict[str, list[str]] = {}
+    cleaned: dict[str, Any] = {}
+    is_admin = getattr(actor, "is_admin", False)
+    for key, raw in values.items():
+        definition = definitions.get(key)
+        if definition is None or definition.read_only or key in ("email", "phone"):
+            errors[key] = [_("This attribute cannot be edited here.")]
+            continue
+        if not is_admin and not (definition.visible and definition.agent_editable):
+            errors[key] = [_("Only an admin may edit this attribute.")]
+            continue
+        if key == "tags":
+            cleaned[key] = sorted(
+                {t.strip() for t in str(raw).split(",") if t.strip()}, key=str.lower
+            )
+            continue
+        try:
+            cleaned[key] = clean_value(definition, raw)
+        except ValidationError as exc:
+            errors[key] = exc.messages
+    if errors:
+        raise ValidationError(errors)
+
+    contact = Contact.objects.select_for_update().get(pk=contact.pk)
+    changed: dict[str, list[Any]] = {}
+    for key, value in cleaned.items():
+        if key == "tags":
+            old = sorted(contact.tags.values_list("name", flat=True), key=str.lower)
+            if old != value:
+                contact.tags.set([_tag(name) for name in value])
+                changed[key] = [old, value]
+        elif key in FIELD_KEYS:
+            if getattr(contact, key) != value:
+                changed[key] = [getattr(contact, key), value]
+                setattr(contact, key, value)
+        elif contact.attributes.get(key, "") != value:
+            changed[key] = [contact.attributes.get(key), value]
+            if value in ("", None):
+                contact.attributes.pop(key, None)
+            else:
+                contact.attributes[key] = value
+    if not changed:
+        return []
+    contact.version += 1
+    contact.save()
+    _event(contact, ContactEvent.Kind.UPDATED, actor, changes=changed)
+    return list(changed)
+
+
+def _tag(name: str) -> Tag:
+    existing = Tag.objects.filter(name__iexact=name).first()
+    return existing or Tag.objects.create(name=name)
+
+
+@transaction.atomic
+def promote_contact(contact: Contact, *, actor: Any) -> None:
+    """Make an ephemeral contact curated: it stops expiring and counts as a real person."""
+    require(actor, "promote")
+    if contact.kind != ContactKind.EPHEMERAL:
+        raise ActionRefused(_("Only ephemeral contacts can be promoted."))
+    Contact.objects.filter(pk=contact.pk).update(kind=ContactKind.CURATED, expires_at=None)
+    _bump(contact)
+    contact.refresh_from_db()
+    _event(contact, ContactEvent.Kind.PROMOTED, actor)
+
+
+@transaction.atomic
+def block_contact(contact: Contact, *, reason: str, actor: Any) -> None:
+    """Inbound from the contact's identities is kept but flagged and not routed; nothing is
+    sent to it. The reason is shown wherever that matters."""
+    require(actor, "edit")
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": [_("Say why the contact is blocked.")]})
+    Contact.objects.filter(pk=contact.pk).update(
+        is_blocked=True, blocked_reason=reason, blocked_at=timezone.now()
+    )
+    _bump(contact)
+    contact.refresh_from_db()
+    _event(contact, ContactEvent.Kind.BLOCKED, actor, reason=reason)
+
+
+@transaction.atomic
+def unblock_contact(contact: Contact, *, actor: Any) -> None:
+    require(actor, "edit")
+    Contact.objects.filter(pk=contact.pk).update(
+        is_blocked=False, blocked_reason="", blocked_at=None
+    )
+    _bump(contact)
+    contact.refresh_from_db()
+    _event(contact, ContactEvent.Kind.UNBLOCKED, actor)
+
+
+@transaction.atomic
+def add_note(contact: Contact, *, body: str, author: Any) -> Note:
+    require(author, "view")
+    body = body.strip()
+    if not body:
+        raise ValidationError({"body": [_("Write something first.")]})
+    note = Note.objects.create(contact=contact, author=author, body=body)
+    _event(contact, ContactEvent.Kind.NOTE_ADDED, author, note=note.pk)
+    return note
+
+
+def _ensure_may_change_note(note: Note, actor: Any) -> None:
+    if note.author_id != actor.pk:
+        raise PermissionDenied(_("Only the author can change a note."))
+    if not Organisation.load().authors_may_edit_notes:
+        raise PermissionDenied(_("Notes cannot be changed in this organisation."))
+
+
+@transaction.atomic
+def edit_note(note: Note, *, body: str, actor: Any) -> None:
+    """Replace a note's text, keeping the previous text as a revision. Author only, and only
+    where the organisation allows it."""
+    _ensure_may_change_note(note, actor)
+    body = body.strip()
+    if not body:
+        raise ValidationError({"body": [_("A note cannot be empty; delete it instead.")]})
+    if body == note.body:
+        return
+    NoteRevision.objects.create(note=note, body=note.body)
+    note.body = body
+    note.edited_at = timezone.now()
+    note.save(update_fields=["body", "edited_at"])
+    _event(note.contact, ContactEvent.Kind.NOTE_EDITED, actor, note=note.pk)
+
+
+@transaction.atomic
+def delete_note(note: Note, *, actor: Any) -> None:
+    _ensure_may_change_note(note, actor)
+    contact = note.contact
+    note_id = note.pk
+    note.delete()
+    _event(contact, ContactEvent.Kind.NOTE_DELETED, actor, note=note_id)
+
+
+@transaction.atomic
+def delete_contact(contact: Contact, *, actor: Any) -> DeletedContact:
+    """Delete the contact with everything that hangs off it, leaving only a DeletedContact
+    row that names no one. The addresses become free: the next message from one of them
+    creates a new contact."""
+    require(actor, "delete")
+    contact = Contact.objects.select_for_update().get(pk=contact.pk)
+    identities = list(contact.identities.all())
+    for absorbed in contact.absorbed.all():
+        identities += list(absorbed.identities.all())
+    record = DeletedContact.objects.create(
+        hint=deletion_hint(contact, identities),
+        channel=", ".join(sorted({str(IdentityKind(i.kind).label) for i in identities})),
+        deleted_by=actor,
+        deleted_by_name=str(actor),
+    )
+    contact.delete()
+    return record
+
+
+@transaction.atomic
+def anonymise_contact(contact: Contact, *, actor: Any) -> None:
+    """Replace personal data and remove identifiers, keeping the row, its counts and its
+    history (scrubbed of personal values) for reports."""
+    require(actor, "delete")
+    contact = Contact.objects.select_for_update().get(pk=contact.pk)
+    contact.absorbed.all().delete()
+    contact.identities.all().delete()
+    contact.tags.clear()
+    for field in FIELD_KEYS:
+        setattr(contact, field, "")
+    contact.attributes = {}
+    contact.is_blocked = False
+    contact.blocked_reason = ""
+    contact.anonymised_at = timezone.now()
+    contact.version += 1
+    contact.save()
+    NoteRevision.objects.filter(note__contact=contact).delete()
+    Note.objects.filter(contact=contact).update(body=_("[removed when the contact was anonymised]"))
+    ContactEvent.objects.filter(contact=contact).update(data={})
+    _event(contact, ContactEvent.Kind.ANONYMISED, actor)
+
+
+def record_export(contact: Contact, *, actor: Any, file_format: str) -> None:
+    _event(contact, ContactEvent.Kind.EXPORTED, actor, format=file_format)

@@ -1,0 +1,102 @@
+"""A contact as a machine-readable document (JSON) or table (CSV).
+
+Later apps add their sections (the inbox adds conversations) by appending a function to
+SECTIONS from their AppConfig.ready(); contacts itself never imports them.
+"""
+
+import csv
+import io
+import json
+from collections.abc import Callable
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+
+from contacts.models import Contact
+
+Section = Callable[[Contact], tuple[str, Any]]
+SECTIONS: list[Section] = []
+
+
+def _profile(contact: Contact) -> tuple[str, Any]:
+    return "profile", {
+        "id": contact.pk,
+        "kind": contact.kind,
+        "first_name": contact.first_name,
+        "last_name": contact.last_name,
+        "company": contact.company,
+        "job_title": contact.job_title,
+        "gender": contact.gender,
+        "account_id": contact.account_id,
+        "remarks": contact.remarks,
+        "tags": [tag.name for tag in contact.tags.all()],
+        "attributes": contact.attributes,
+        "blocked": contact.is_blocked,
+        "blocked_reason": contact.blocked_reason,
+        "created_at": contact.created_at,
+        "last_activity_at": contact.last_activity_at,
+    }
+
+
+def _identities(contact: Contact) -> tuple[str, Any]:
+    return "identities", [
+        {
+            "kind": identity.kind,
+            "value": identity.value,
+            "normalised": identity.normalised,
+            "source": identity.source,
+            "verified": identity.verified,
+            "first_seen_at": identity.first_seen_at,
+            "last_seen_at": identity.last_seen_at,
+        }
+        for identity in contact.identities.all()
+    ]
+
+
+def _notes(contact: Contact) -> tuple[str, Any]:
+    return "notes", [
+        {
+            "created_at": note.created_at,
+            "author": str(note.author) if note.author else None,
+            "body": note.body,
+            "edited_at": note.edited_at,
+            "previous_versions": [revision.body for revision in note.revisions.all()],
+        }
+        for note in contact.notes.select_related("author").prefetch_related("revisions")
+    ]
+
+
+SECTIONS.extend([_profile, _identities, _notes])
+
+
+def export_document(contact: Contact) -> dict[str, Any]:
+    return dict(section(contact) for section in SECTIONS)
+
+
+def export_json(contact: Contact) -> str:
+    return json.dumps(export_document(contact), cls=DjangoJSONEncoder, indent=2, ensure_ascii=False)
+
+
+def export_csv(contact: Contact) -> str:
+    """One row per value: section, item number, field, value."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["section", "item", "field", "value"])
+    for name, content in export_document(contact).items():
+        items = content if isinstance(content, list) else [content]
+        for number, item in enumerate(items, 1):
+            for field, value in item.items():
+                if isinstance(value, (dict, list)):
+                    value = json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False)
+                writer.writerow([name, number, field, _safe_cell(value)])
+    return buffer.getvalue()
+
+
+def _safe_cell(value: Any) -> str:
+    """Neutralise spreadsheet formulas in customer-written text (CSV injection)."""
+    text = "" if value is None else str(value)
+    if text[:1] in ("=", "@", "\t", "\r"):
+        return "'" + text
+    if text[:1] in ("+", "-") and not text[1:].replace(" ", "").isdigit():
+        return "'" + text
+    return text

@@ -1,0 +1,93 @@
+"""What the contact panel shows: one function builds the context for any tab, so the
+contact page and (later) the agent workspace render the same partial with the same,
+fixed number of queries."""
+
+from typing import Any
+
+from django.db.models import prefetch_related_objects
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Organisation
+from contacts.attributes import is_profile_editable, profile
+from contacts.forms import AGENT_IDENTITY_KINDS, IdentityForm
+from contacts.merging import undo_blocker
+from contacts.models import AttributeDefinition, Contact, ContactEvent, Note
+from lib.pagination import paginate
+
+TABS = [
+    ("summary", _("Summary")),
+    ("profile", _("Profile")),
+    ("cases", _("Cases")),
+    ("messages", _("Messages")),
+    ("identities", _("Identities")),
+    ("more", _("More")),
+]
+TAB_NAMES = {name for name, _label in TABS}
+NOTES_PER_PAGE = 20
+EVENTS_SHOWN = 30
+
+
+def visible_definitions() -> list[AttributeDefinition]:
+    return list(AttributeDefinition.objects.filter(visible=True))
+
+
+def editable_definitions(user: Any) -> list[AttributeDefinition]:
+    """Attributes the user may edit in the Profile tab, in the admin's order."""
+    definitions = AttributeDefinition.objects.all() if user.is_admin else visible_definitions()
+    return [
+        d
+        for d in definitions
+        if is_profile_editable(d) and (user.is_admin or (d.visible and d.agent_editable))
+    ]
+
+
+def panel_context(user: Any, contact: Contact, tab: str, **extra: Any) -> dict[str, Any]:
+    tab = tab if tab in TAB_NAMES else "summary"
+    prefetch_related_objects([contact], "identities", "tags")
+    definitions = visible_definitions()
+    # The header repeats job title and company only where admins let agents see them.
+    shown_keys = {d.key for d in definitions}
+    context: dict[str, Any] = {
+        "contact": contact,
+        "tab": tab,
+        "tabs": TABS,
+        "header_job_title": contact.job_title if "job_title" in shown_keys else "",
+        "header_company": contact.company if "company" in shown_keys else "",
+        **extra,
+    }
+    if tab == "summary":
+        context.update(summary_context(user, contact, cursor=extra.get("notes_after")))
+    elif tab == "identities":
+        context.setdefault("identity_form", IdentityForm())
+        context["identity_kinds"] = AGENT_IDENTITY_KINDS
+    elif tab == "profile":
+        shown = profile(contact, definitions)
+        context["attributes"] = [row for row in shown if row.has_value]
+        context["hidden_count"] = len(shown) - len(context["attributes"])
+    return context
+
+
+def summary_context(user: Any, contact: Contact, *, cursor: str | None = None) -> dict[str, Any]:
+    notes = paginate(
+        Note.objects.filter(contact=contact).select_related("author"),
+        ordering=("-created_at", "-id"),
+        cursor=cursor,
+        per_page=NOTES_PER_PAGE,
+    )
+    events = list(
+        ContactEvent.objects.filter(contact=contact)
+        .exclude(kind__in=[ContactEvent.Kind.NOTE_ADDED])
+        .select_related("actor")[:EVENTS_SHOWN]
+    )
+    latest_merge = next((e for e in events if e.kind == ContactEvent.Kind.MERGED), None)
+    undoable = None
+    if latest_merge and user.has_perm("contacts.merge_contact"):
+        latest_merge.contact = contact
+        if undo_blocker(latest_merge) is None:
+            undoable = latest_merge
+    return {
+        "notes": notes,
+        "events": events,
+        "undoable_merge": undoable,
+        "notes_editable": Organisation.load().authors_may_edit_notes,
+    }
