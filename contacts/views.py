@@ -50,8 +50,6 @@ def index(request: AuthenticatedRequest) -> HttpResponse:
         )
     except InvalidCursor as exc:
         raise Http404 from exc
-    querystring = request.GET.copy()
-    querystring.pop("after", None)
     context = {
         "form": form,
         "page": page,
@@ -62,7 +60,6 @@ def index(request: AuthenticatedRequest) -> HttpResponse:
             query or filters.get("kind") or filters.get("tag") or filters.get("blocked")
         ),
         "tags": Tag.objects.all()[:200],
-        "querystring": querystring.urlencode(),
     }
     fragment = "contact-rows" if request.GET.get("after") else "contact-results"
     return render_page(request, "contacts/index.html", context, fragment=fragment)

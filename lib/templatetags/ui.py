@@ -1,6 +1,7 @@
 """Small template helpers for the workspace shell."""
 
 from datetime import timedelta
+from typing import Any
 
 from django import template
 from django.utils.html import format_html
@@ -62,3 +63,13 @@ def minutes(value: timedelta | None) -> int:
     if not value:
         return 0
     return max(1, -(-int(value.total_seconds()) // 60))
+
+
+@register.inclusion_tag("_more_row.html", takes_context=True)
+def more_row(context: dict[str, Any], page: Any, colspan: int) -> dict[str, Any]:
+    """The "Show more" table row of a keyset-paginated list: the same URL and filters with
+    `after` set to the page's cursor, loaded in place by htmx or as a page without it."""
+    request = context["request"]
+    query = request.GET.copy()
+    query["after"] = page.next_cursor
+    return {"url": f"{request.path}?{query.urlencode()}", "colspan": colspan, "page": page}
