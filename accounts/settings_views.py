@@ -1,6 +1,7 @@
 """Settings → Organisation and Settings → Users: admins only."""
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -11,6 +12,7 @@ from accounts.access import access_user, require_admin
 from accounts.forms import InviteUserForm, OrganisationForm, UserForm
 from accounts.http import AuthenticatedRequest
 from accounts.models import AccountEvent, Organisation, User
+from accounts.settings_sections import sections_for
 from lib.errors import ActionRefused
 from lib.htmx import is_partial_request, render_page
 from lib.pagination import InvalidCursor, paginate
@@ -18,9 +20,12 @@ from lib.pagination import InvalidCursor, paginate
 USERS_PER_PAGE = 50
 
 
-@require_admin
 def index(request: AuthenticatedRequest) -> HttpResponse:
-    return redirect("settings:users")
+    """The first settings section the user may open."""
+    sections = sections_for(request.user)
+    if not sections:
+        raise PermissionDenied
+    return redirect(sections[0].url)
 
 
 @require_admin

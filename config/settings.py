@@ -209,6 +209,10 @@ CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="switchboard")
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
+    "sweep-queued-messages": {
+        "task": "inbox.tasks.sweep_queued_messages",
+        "schedule": 60.0,
+    },
     "remove-expired-ephemeral-contacts": {
         "task": "contacts.tasks.remove_expired_ephemeral_contacts",
         "schedule": crontab(minute=5),

@@ -11,6 +11,8 @@ urlpatterns = [
     path("settings/", include("accounts.settings_urls")),
     path("settings/", include("contacts.settings_urls")),
     path("inbox/", include("inbox.urls")),
+    path("routing/", include("inbox.routing_urls")),
+    path("settings/", include("inbox.settings_urls")),
     path("contacts/", include("contacts.urls")),
     path("campaigns/", include("campaigns.urls")),
     path("django-admin/", admin.site.urls),

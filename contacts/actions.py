@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Organisation
 from contacts.access import require
 from contacts.attributes import FIELD_KEYS, clean_value
+from contacts.erasure import erasing
 from contacts.hints import deletion_hint
 from contacts.identities import IdentityKind, normalise
 from contacts.models import (
@@ -311,13 +312,16 @@ def delete_contact(contact: Contact, *, actor: Any) -> DeletedContact:
     identities = list(contact.identities.all())
     for absorbed in contact.absorbed.all():
         identities += list(absorbed.identities.all())
+        with erasing(absorbed, "delete"):
+            absorbed.delete()
     record = DeletedContact.objects.create(
         hint=deletion_hint(contact, identities),
         channel=", ".join(sorted({str(IdentityKind(i.kind).label) for i in identities})),
         deleted_by=actor,
         deleted_by_name=str(actor),
     )
-    contact.delete()
+    with erasing(contact, "delete"):
+        contact.delete()
     return record
 
 
@@ -327,7 +331,10 @@ def anonymise_contact(contact: Contact, *, actor: Any) -> None:
     history (scrubbed of personal values) for reports."""
     require(actor, "delete")
     contact = Contact.objects.select_for_update().get(pk=contact.pk)
-    contact.absorbed.all().delete()
+    with erasing(contact, "anonymise"):
+        for absorbed in contact.absorbed.all():
+            with erasing(absorbed, "delete"):
+                absorbed.delete()
     contact.identities.all().delete()
     contact.tags.clear()
     for field in FIELD_KEYS:

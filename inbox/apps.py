@@ -5,3 +5,28 @@ from django.utils.translation import gettext_lazy as _
 class InboxConfig(AppConfig):
     name = "inbox"
     verbose_name = _("Inbox")
+
+    def ready(self) -> None:
+        # contacts cannot import the inbox; the inbox adds its part to erasure and export.
+        from contacts import erasure, exports
+        from inbox.erasure import erase_conversations
+        from inbox.exports import conversations_section
+
+        if erase_conversations not in erasure.HOOKS:
+            erasure.HOOKS.append(erase_conversations)
+        if conversations_section not in exports.SECTIONS:
+            exports.SECTIONS.append(conversations_section)
+
+        from accounts.settings_sections import Section, register
+        from inbox.access import manages_any_inbox
+
+        register(
+            Section(
+                _("Inboxes"),
+                _("Inboxes"),
+                "inbox_settings:inboxes",
+                "inbox",
+                manages_any_inbox,
+                ("inboxes", "inbox_detail", "inbox_add"),
+            )
+        )

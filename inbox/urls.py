@@ -6,5 +6,4 @@ app_name = "inbox"
 
 urlpatterns = [
     path("", views.index, name="index"),
-    path("routing/", views.routing, name="routing"),
 ]

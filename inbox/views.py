@@ -1,12 +1,9 @@
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 
+from accounts.http import AuthenticatedRequest
 
-def index(request: HttpRequest) -> HttpResponse:
+
+def index(request: AuthenticatedRequest) -> HttpResponse:
     """The agent workspace: conversation list, thread and contact panel."""
     return render(request, "inbox/index.html")
-
-
-def routing(request: HttpRequest) -> HttpResponse:
-    """Routing mode: the system hands the agent the next waiting conversation."""
-    return render(request, "inbox/routing.html")

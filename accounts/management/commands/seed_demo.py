@@ -42,6 +42,8 @@ class Command(BaseCommand):
             action="store_true",
             help="Run even though DEBUG is off (never in production).",
         )
+        for demo in demo_modules():
+            demo.add_arguments(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEBUG and not options["force"]:

@@ -1,0 +1,118 @@
+"""The one door to inboxes, conversations and messages a user asks for by id.
+
+Everything loads through `Conversation.objects.visible_to(user)` — the list's QuerySet — so a
+user of inbox A gets 404 for anything of inbox B, on every page, fragment and download.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+
+from inbox.models import Conversation, Inbox, InboxRole, Membership, Message
+
+
+def inbox_role(user: Any, inbox: Inbox) -> str | None:
+    """The user's role in `inbox` ("manager" for organisation admins), or None."""
+    if getattr(user, "is_admin", False):
+        return InboxRole.MANAGER
+    membership = Membership.objects.filter(inbox=inbox, user=user).only("role").first()
+    return membership.role if membership else None
+
+
+def visible_inboxes(user: Any) -> Any:
+    if user.has_perm("contacts.view_all_inboxes"):
+        return Inbox.objects.all()
+    return Inbox.objects.filter(memberships__user=user)
+
+
+def manages_any_inbox(user: Any) -> bool:
+    """Managers of an inbox (and admins) reach Settings → Inboxes."""
+    if not user.is_authenticated:
+        return False
+    return (
+        bool(user.is_admin) or Membership.objects.filter(user=user, role=InboxRole.MANAGER).exists()
+    )
+
+
+def managed_inboxes(user: Any) -> Any:
+    if getattr(user, "is_admin", False):
+        return Inbox.objects.all()
+    return Inbox.objects.filter(memberships__user=user, memberships__role=InboxRole.MANAGER)
+
+
+@dataclass(frozen=True)
+class Rights:
+    """What one user may do in one conversation, with the reason when they may not reply."""
+
+    role: str | None
+    can_reply: bool
+    reply_blocked_reason: str
+    can_assign_self: bool
+    can_manage: bool
+
+    @property
+    def is_member(self) -> bool:
+        return self.role is not None
+
+
+def rights_in(user: Any, conversation: Conversation, role: str | None = None) -> Rights:
+    from django.utils.translation import gettext as _
+
+    role = role if role is not None else inbox_role(user, conversation.inbox)
+    manager = role == InboxRole.MANAGER
+    assignment = conversation.inbox.is_assignment_mode
+    mine = conversation.assignee_id == user.pk
+    reason = ""
+    if role is None:
+        reason = _("You are not a member of this inbox.")
+    elif conversation.is_flagged or (conversation.contact and conversation.contact.is_blocked):
+        reason = _("This contact is blocked, so nothing can be sent to it.")
+    elif assignment and not mine:
+        reason = (
+            _("Assign the conversation to yourself to reply.")
+            if conversation.assignee_id is None
+            else _("%(name)s is handling this conversation.") % {"name": conversation.assignee}
+        )
+    return Rights(
+        role=role,
+        can_reply=not reason,
+        reply_blocked_reason=reason,
+        can_assign_self=role is not None
+        and (manager or (assignment and conversation.assignee_id is None)),
+        can_manage=manager,
+    )
+
+
+def access_conversation(
+    user: Any, conversation_id: int, *, for_write: bool = False
+) -> Conversation:
+    """A conversation the user may see (404 otherwise). With `for_write`, the user must be a
+    member or manager of its inbox (403 otherwise: seeing all inboxes is not working in them)."""
+    conversation = get_object_or_404(
+        Conversation.objects.visible_to(user)
+        .select_related("inbox", "contact", "assignee")
+        .distinct(),
+        pk=conversation_id,
+    )
+    if for_write and inbox_role(user, conversation.inbox) is None:
+        raise PermissionDenied
+    return conversation
+
+
+def access_message(user: Any, message_id: int) -> Message:
+    return get_object_or_404(
+        Message.objects.filter(
+            conversation__in=Conversation.objects.visible_to(user)
+        ).select_related("conversation__inbox"),
+        pk=message_id,
+    )
+
+
+def access_inbox(user: Any, inbox_id: int, *, manage: bool = False) -> Inbox:
+    """An inbox the user belongs to (404 otherwise); with `manage`, one they manage (403)."""
+    inbox = get_object_or_404(visible_inboxes(user).distinct(), pk=inbox_id)
+    if manage and inbox_role(user, inbox) != InboxRole.MANAGER:
+        raise PermissionDenied
+    return inbox

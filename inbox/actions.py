@@ -1,0 +1,287 @@
+"""Receiving messages, replying, commenting and changing status. Each action is atomic and
+writes a ConversationEvent; deliveries are enqueued only after commit."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from contacts import actions as contact_actions
+from contacts.identities import CHANNEL_KINDS
+from contacts.matching import match_contacts
+from contacts.models import Contact, ContactKind, Identity, IdentitySource
+from inbox.access import rights_in
+from inbox.models import (
+    Comment,
+    ContactState,
+    Conversation,
+    ConversationEvent,
+    ConversationStatus,
+    Counter,
+    DeliveryStatus,
+    Direction,
+    Inbox,
+    Message,
+)
+from lib.errors import ActionRefused
+
+MAX_BODY = 50_000
+PREVIEW_LENGTH = 140
+
+
+def _event(conversation: Conversation, kind: str, actor: Any = None, **data: Any) -> None:
+    ConversationEvent.objects.create(conversation=conversation, kind=kind, actor=actor, data=data)
+
+
+def next_number() -> int:
+    """The next conversation number; the counter row stays locked until the caller's
+    transaction ends, so numbers are unique and never reused."""
+    Counter.objects.get_or_create(name="conversation")
+    Counter.objects.filter(name="conversation").update(value=F("value") + 1)
+    return Counter.objects.get(name="conversation").value
+
+
+@dataclass(frozen=True)
+class Received:
+    message: Message
+    created: bool
+
+
+def receive_message(
+    *,
+    inbox: Inbox,
+    channel: str,
+    address: str,
+    body: str,
+    provider: str,
+    provider_message_id: str,
+    html: str = "",
+    subject: str = "",
+    received_at: datetime | None = None,
+) -> Received:
+    """Store an inbound message once, in the right conversation, linked to the right contact.
+
+    Used by every channel. A replayed provider id returns the stored message (created=False),
+    also when two deliveries race. The sender is matched with contacts.matching: one contact
+    links, several leave the conversation "contact to confirm", none creates an ephemeral
+    contact. A blocked sender's message is stored and flagged but not routed. Raises
+    ValidationError for a malformed address.
+    """
+    existing = Message.objects.filter(
+        provider=provider, provider_message_id=provider_message_id
+    ).first()
+    if existing:
+        return Received(existing, created=False)
+    try:
+        with transaction.atomic():
+            message = _store_inbound(
+                inbox=inbox,
+                channel=channel,
+                address=address,
+                body=body[:MAX_BODY],
+                html=html,
+                subject=subject,
+                provider=provider,
+                provider_message_id=provider_message_id,
+                received_at=received_at or timezone.now(),
+            )
+    except IntegrityError:
+        # The same provider id was stored by a concurrent delivery a moment ago.
+        message = Message.objects.get(provider=provider, provider_message_id=provider_message_id)
+        return Received(message, created=False)
+    return Received(message, created=True)
+
+
+def _store_inbound(
+    *, inbox: Inbox, channel: str, address: str, received_at: datetime, **fields: Any
+) -> Message:
+    match = match_contacts(channel, address)
+    contact, identity, state, candidates = None, None, ContactState.LINKED, []
+    if match.state == "one":
+        contact = match.contact
+    elif match.state == "several":
+        state, candidates = ContactState.TO_CONFIRM, [c.pk for c in match.contacts]
+    else:
+        try:
+            contact = contact_actions.create_contact(
+                actor=None,
+                kind=ContactKind.EPHEMERAL,
+                identities=[(CHANNEL_KINDS[channel][0], address)],
+                source=IdentitySource.INBOUND,
+            )
+        except contact_actions.IdentityTaken as taken:
+            # A concurrent first message from the same sender created the contact just now.
+            contact = taken.identity.contact
+    if contact is not None:
+        identity = (
+            Identity.objects.filter(
+                contact=contact, kind__in=CHANNEL_KINDS[channel], normalised=match.normalised
+            )
+            .order_by("id")
+            .first()
+        )
+    blocked = bool(contact and contact.is_blocked)
+    conversation = _open_conversation(inbox, channel, match.normalised, contact)
+    if conversation is None:
+        conversation = Conversation.objects.create(
+            inbox=inbox,
+            contact=contact,
+            contact_state=state,
+            candidate_ids=candidates,
+            identity=identity,
+            channel=channel,
+            address=match.normalised,
+            number=next_number(),
+            subject=fields.get("subject", "")[:300],
+            is_flagged=blocked,
+            last_message_at=received_at,
+            created_at=received_at,
+        )
+        _event(conversation, ConversationEvent.Kind.CREATED, channel=channel)
+    message = Message.objects.create(
+        conversation=conversation,
+        direction=Direction.INBOUND,
+        status=DeliveryStatus.RECEIVED,
+        is_flagged=blocked,
+        created_at=received_at,
+        body=fields["body"],
+        html=fields["html"],
+        provider=fields["provider"],
+        provider_message_id=fields["provider_message_id"],
+    )
+    Conversation.objects.filter(pk=conversation.pk).update(
+        last_message_at=received_at,
+        last_message_preview=_preview(fields["body"]),
+        waiting_since=conversation.waiting_since or received_at,
+        status=ConversationStatus.OPEN,
+        is_flagged=blocked,
+        updated_at=timezone.now(),
+    )
+    if identity is not None:
+        Identity.objects.filter(pk=identity.pk).update(last_seen_at=received_at)
+    if contact is not None:
+        Contact.objects.filter(pk=contact.pk).update(last_activity_at=received_at)
+    return message
+
+
+def _open_conversation(
+    inbox: Inbox, channel: str, address: str, contact: Contact | None
+) -> Conversation | None:
+    """The not-resolved conversation this message continues, locked, or None."""
+    candidates = (
+        Conversation.objects.select_for_update()
+        .filter(inbox=inbox, channel=channel)
+        .exclude(status=ConversationStatus.RESOLVED)
+    )
+    candidates = (
+        candidates.filter(contact=contact)
+        if contact is not None
+        else candidates.filter(address=address)
+    )
+    return candidates.order_by("-last_message_at", "-id").first()
+
+
+def _preview(body: str) -> str:
+    text = " ".join(body.split())
+    return text if len(text) <= PREVIEW_LENGTH else text[: PREVIEW_LENGTH - 1] + "…"
+
+
+@transaction.atomic
+def reply(
+    conversation: Conversation, *, body: str, actor: Any, client_id: uuid.UUID | None = None
+) -> Message:
+    """Store an agent's reply as `queued` and hand it to delivery after commit.
+
+    Refused (PermissionDenied) when the inbox's mode does not let `actor` reply — in
+    assignment mode only the assignee may. A repeated `client_id` (double submit) returns
+    the message stored the first time instead of a second one.
+    """
+    body = body.strip()
+    if not body:
+        raise ValidationError({"body": [_("Write a reply first.")]})
+    if len(body) > MAX_BODY:
+        raise ValidationError({"body": [_("The reply is too long.")]})
+    if client_id is not None:
+        existing = Message.objects.filter(client_id=client_id, conversation=conversation).first()
+        if existing:
+            return existing
+    conversation = (
+        Conversation.objects.select_for_update()
+        .select_related("inbox", "contact")
+        .get(pk=conversation.pk)
+    )
+    rights = rights_in(actor, conversation)
+    if not rights.can_reply:
+        raise PermissionDenied(rights.reply_blocked_reason)
+    from inbox.tasks import deliver_message
+
+    message = Message.objects.create(
+        conversation=conversation,
+        direction=Direction.OUTBOUND,
+        body=body,
+        author=actor,
+        status=DeliveryStatus.QUEUED,
+        client_id=client_id,
+    )
+    now = timezone.now()
+    Conversation.objects.filter(pk=conversation.pk).update(
+        last_message_at=now, last_message_preview=_preview(body), waiting_since=None, updated_at=now
+    )
+    _event(conversation, ConversationEvent.Kind.REPLY_SENT, actor, message=message.pk)
+    deliver_message.delay_on_commit(message.pk)
+    return message
+
+
+@transaction.atomic
+def add_comment(
+    conversation: Conversation, *, body: str, actor: Any, message: Message | None = None
+) -> Comment:
+    """An internal comment; it can never be changed or deleted afterwards."""
+    if rights_in(actor, conversation).role is None:
+        raise PermissionDenied
+    body = body.strip()
+    if not body:
+        raise ValidationError({"body": [_("Write a comment first.")]})
+    if message is not None and message.conversation_id != conversation.pk:
+        raise ActionRefused(_("That message belongs to another conversation."))
+    comment = Comment.objects.create(
+        conversation=conversation, message=message, author=actor, body=body
+    )
+    Conversation.objects.filter(pk=conversation.pk).update(updated_at=timezone.now())
+    return comment
+
+
+@transaction.atomic
+def set_status(conversation: Conversation, *, status: str, actor: Any) -> None:
+    """Open, pend or resolve. Whoever may reply may do it; managers always."""
+    conversation = (
+        Conversation.objects.select_for_update()
+        .select_related("inbox", "contact")
+        .get(pk=conversation.pk)
+    )
+    rights = rights_in(actor, conversation)
+    if not (rights.can_manage or rights.can_reply or (rights.role and conversation.is_flagged)):
+        raise PermissionDenied(rights.reply_blocked_reason)
+    if status not in ConversationStatus.values or conversation.status == status:
+        return
+    old = conversation.status
+    now = timezone.now()
+    waiting = None if status == ConversationStatus.RESOLVED else conversation.waiting_since
+    Conversation.objects.filter(pk=conversation.pk).update(
+        status=status, waiting_since=waiting, updated_at=now
+    )
+    _event(conversation, ConversationEvent.Kind.STATUS, actor, old=old, new=status)
+
+
+def mark_read(conversation: Conversation, *, user: Any) -> None:
+    from inbox.models import ReadMarker
+
+    ReadMarker.objects.update_or_create(
+        user=user, conversation=conversation, defaults={"read_at": timezone.now()}
+    )

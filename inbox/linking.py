@@ -1,0 +1,79 @@
+"""Which contact a conversation belongs to: confirm, unlink, link another (seed 004)."""
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+
+from contacts.models import Contact, ContactKind
+from inbox.access import inbox_role
+from inbox.models import ContactState, Conversation, ConversationEvent
+
+
+def _require_link_right(actor: Any, conversation: Conversation) -> None:
+    if inbox_role(actor, conversation.inbox) is None or not actor.has_perm(
+        "contacts.link_conversation"
+    ):
+        raise PermissionDenied
+
+
+def _event(conversation: Conversation, kind: str, actor: Any, **data: Any) -> None:
+    ConversationEvent.objects.create(conversation=conversation, kind=kind, actor=actor, data=data)
+
+
+@transaction.atomic
+def confirm_contact(conversation: Conversation, *, actor: Any) -> None:
+    """The agent confirms that the linked contact is the right person."""
+    _require_link_right(actor, conversation)
+    if conversation.contact_id is None:
+        return
+    Conversation.objects.filter(pk=conversation.pk).update(
+        contact_state=ContactState.CONFIRMED, updated_at=timezone.now()
+    )
+    _event(
+        conversation,
+        ConversationEvent.Kind.CONTACT_CONFIRMED,
+        actor,
+        contact=conversation.contact_id,
+    )
+
+
+@transaction.atomic
+def unlink_contact(conversation: Conversation, *, actor: Any) -> None:
+    """Detach a wrongly linked contact; the conversation waits for the right one."""
+    _require_link_right(actor, conversation)
+    previous = conversation.contact_id
+    if previous is None:
+        return
+    Conversation.objects.filter(pk=conversation.pk).update(
+        contact=None,
+        contact_state=ContactState.UNLINKED,
+        candidate_ids=[],
+        updated_at=timezone.now(),
+    )
+    _event(conversation, ConversationEvent.Kind.CONTACT_UNLINKED, actor, contact=previous)
+
+
+@transaction.atomic
+def link_contact(conversation: Conversation, *, contact: Contact, actor: Any) -> None:
+    """Link (or relink) the conversation to `contact`, confirmed by the agent. An ephemeral
+    contact chosen by a person stops expiring: it becomes identified."""
+    _require_link_right(actor, conversation)
+    previous = conversation.contact_id
+    Conversation.objects.filter(pk=conversation.pk).update(
+        contact=contact,
+        contact_state=ContactState.CONFIRMED,
+        candidate_ids=[],
+        is_flagged=contact.is_blocked,
+        updated_at=timezone.now(),
+    )
+    if contact.kind == ContactKind.EPHEMERAL:
+        Contact.objects.filter(pk=contact.pk).update(kind=ContactKind.IDENTIFIED, expires_at=None)
+    _event(
+        conversation,
+        ConversationEvent.Kind.CONTACT_LINKED,
+        actor,
+        contact=contact.pk,
+        previous=previous,
+    )

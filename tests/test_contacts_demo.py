@@ -1,0 +1,79 @@
+"""seed_demo's contacts: a hand-made set created once, and synthetic ones for scale tests."""
+
+import phonenumbers
+from django.core.management import call_command
+from django.utils import timezone
+
+from contacts.identities import PHONE_KINDS, normalise
+from contacts.models import Contact, ContactKind, Identity, Note
+
+
+def snapshot() -> dict[str, object]:
+    return {
+        "contacts": sorted(Contact.objects.values_list("id", "version", "updated_at")),
+        "identities": sorted(Identity.objects.values_list("id", "kind", "normalised")),
+        "notes": sorted(Note.objects.values_list("id", "body")),
+        "tags": sorted(Contact.tags.through.objects.values_list("contact_id", "tag_id")),
+    }
+
+
+def test_seed_demo_creates_contacts_with_identities_ephemerals_and_duplicates(db, settings):
+    settings.DEBUG = True
+
+    call_command("seed_demo")
+
+    contacts = Contact.objects.all()
+    assert 35 <= contacts.count() <= 45
+    several = [c for c in contacts if c.identities.count() >= 2]
+    assert len(several) >= 25
+    ephemeral = contacts.filter(kind=ContactKind.EPHEMERAL)
+    assert 3 <= ephemeral.count() <= 5
+    for contact in ephemeral:
+        assert contact.expires_at > timezone.now()
+        assert [i.kind for i in contact.identities.all()] == ["phone"]
+    assert contacts.filter(last_name="Müller", first_name__in=["Jana", "J."]).count() == 2
+    assert contacts.filter(first_name="Lars", last_name__in=["Andersson", "Anderson"]).count() == 2
+    assert Identity.objects.filter(kind="whatsapp").exists()
+    assert Note.objects.filter(author__email="anna@nordlicht.example").exists()
+    assert Contact.objects.filter(tags__name="VIP").exists()
+    for identity in Identity.objects.all():
+        assert identity.normalised == normalise(identity.kind, identity.value)
+        if identity.kind in PHONE_KINDS:
+            assert phonenumbers.is_valid_number(phonenumbers.parse(identity.normalised))
+
+
+def test_seed_demo_twice_changes_no_contact(db, settings):
+    settings.DEBUG = True
+    call_command("seed_demo")
+    before = snapshot()
+
+    call_command("seed_demo")
+
+    assert snapshot() == before
+
+
+def test_seed_demo_adds_synthetic_contacts_with_valid_unique_identities(db, settings):
+    settings.DEBUG = True
+    call_command("seed_demo")
+    demo_ids = set(Contact.objects.values_list("id", flat=True))
+
+    call_command("seed_demo", "--contacts", "50")
+    call_command("seed_demo", "--contacts", "50")
+
+    synthetic = Contact.objects.exclude(id__in=demo_ids)
+    assert synthetic.count() == 100
+    identities = Identity.objects.filter(contact__in=synthetic)
+    for contact in synthetic.prefetch_related("identities"):
+        assert contact.search_text == contact.compute_search_text()
+        assert 1 <= len(contact.identities.all()) <= 3
+        if contact.kind == ContactKind.EPHEMERAL:
+            assert contact.expires_at > timezone.now()
+            assert not contact.search_text
+    for identity in identities:
+        assert identity.normalised == normalise(identity.kind, identity.value)
+        if identity.kind in PHONE_KINDS:
+            assert phonenumbers.is_valid_number(phonenumbers.parse(identity.normalised))
+    pairs = list(Identity.objects.values_list("kind", "normalised"))
+    assert len(pairs) == len(set(pairs))
+    assert {"email", "phone"} <= set(identities.values_list("kind", flat=True))
+    assert set(synthetic.values_list("kind", flat=True)) >= {"identified", "curated"}
