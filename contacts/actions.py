@@ -120,7 +120,11 @@ def add_identity(contact: Contact, *, kind: str, value: str, actor: Any) -> Iden
 def claim_identity(contact: Contact, *, identity: Identity, actor: Any) -> Contact:
     """Move an identifier from its current owner to `contact`; returns the previous owner."""
     require(actor, "edit")
-    identity = Identity.objects.select_for_update().select_related("contact").get(pk=identity.pk)
+    identity = (
+        Identity.objects.select_for_update(of=("self",))
+        .select_related("contact")
+        .get(pk=identity.pk)
+    )
     previous = identity.contact
     if previous.pk == contact.pk:
         raise ActionRefused(_("This identifier already belongs to this contact."))

@@ -19,7 +19,7 @@ def remove_expired_ephemeral_contacts(batch_size: int = 500) -> int:
         with transaction.atomic():
             ids = list(
                 Contact.objects.expired_ephemeral()
-                .select_for_update(skip_locked=True)
+                .select_for_update(skip_locked=True, of=("self",))
                 .values_list("pk", flat=True)[:batch_size]
             )
             if not ids:

@@ -155,14 +155,17 @@ def _store_inbound(
         provider=fields["provider"],
         provider_message_id=fields["provider_message_id"],
     )
-    Conversation.objects.filter(pk=conversation.pk).update(
-        last_message_at=received_at,
-        last_message_preview=_preview(fields["body"]),
-        waiting_since=conversation.waiting_since or received_at,
-        status=ConversationStatus.OPEN,
-        is_flagged=blocked,
-        updated_at=timezone.now(),
-    )
+    changes = {
+        "last_message_at": received_at,
+        "last_message_preview": _preview(fields["body"]),
+        "waiting_since": conversation.waiting_since or received_at,
+        "status": ConversationStatus.OPEN,
+        "is_flagged": blocked,
+        "updated_at": timezone.now(),
+    }
+    Conversation.objects.filter(pk=conversation.pk).update(**changes)
+    for field, value in changes.items():
+        setattr(conversation, field, value)
     if identity is not None:
         Identity.objects.filter(pk=identity.pk).update(last_seen_at=received_at)
     if contact is not None:
@@ -212,7 +215,7 @@ def reply(
         if existing:
             return existing
     conversation = (
-        Conversation.objects.select_for_update()
+        Conversation.objects.select_for_update(of=("self",))
         .select_related("inbox", "contact")
         .get(pk=conversation.pk)
     )
@@ -261,7 +264,7 @@ def add_comment(
 def set_status(conversation: Conversation, *, status: str, actor: Any) -> None:
     """Open, pend or resolve. Whoever may reply may do it; managers always."""
     conversation = (
-        Conversation.objects.select_for_update()
+        Conversation.objects.select_for_update(of=("self",))
         .select_related("inbox", "contact")
         .get(pk=conversation.pk)
     )

@@ -96,7 +96,9 @@ def _set_assignee(conversation: Conversation, *, assignee: Any, actor: Any) -> N
 def unassign(conversation: Conversation, *, actor: Any) -> None:
     """Managers unassign anyone; a member may hand back their own conversation."""
     locked = (
-        Conversation.objects.select_for_update().select_related("inbox").get(pk=conversation.pk)
+        Conversation.objects.select_for_update(of=("self",))
+        .select_related("inbox")
+        .get(pk=conversation.pk)
     )
     role = inbox_role(actor, locked.inbox)
     if role is None or (role != InboxRole.MANAGER and locked.assignee_id != actor.pk):

@@ -53,3 +53,34 @@ def identity(contact, kind, value, **extra):
     return Identity.objects.create(
         contact=contact, kind=kind, value=value, normalised=normalise(kind, value), **extra
     )
+
+
+def inbox_with(name, mode="open", *, members=(), managers=()):
+    """An inbox with the given users as members and managers."""
+    from inbox.models import Inbox, InboxRole, Membership
+
+    inbox = Inbox.objects.create(name=name, mode=mode)
+    for user in members:
+        Membership.objects.create(inbox=inbox, user=user, role=InboxRole.MEMBER)
+    for user in managers:
+        Membership.objects.create(inbox=inbox, user=user, role=InboxRole.MANAGER)
+    return inbox
+
+
+_provider_ids = iter(range(10**9))
+
+
+def inbound(
+    inbox,
+    address="+49 170 1234567",
+    body="Hallo, wo bleibt meine Bestellung?",
+    channel="sms",
+    **extra,
+):
+    """An inbound message through the one receiving action every channel uses."""
+    from inbox.actions import receive_message
+
+    extra.setdefault("provider_message_id", f"test-{next(_provider_ids)}")
+    return receive_message(
+        inbox=inbox, channel=channel, address=address, body=body, provider="test", **extra
+    ).message
