@@ -2,6 +2,7 @@
 contact page and (later) the agent workspace render the same partial with the same,
 fixed number of queries."""
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db.models import prefetch_related_objects
@@ -23,6 +24,19 @@ TABS = [
     ("more", _("More")),
 ]
 TAB_NAMES = {name for name, _label in TABS}
+
+# Tabs whose content belongs to a later app (Cases and Messages come from the inbox): the app
+# registers a provider building the tab's context and the template that renders it, so the
+# contacts app never imports the inbox.
+TabProvider = Callable[[Any, Contact], dict[str, Any]]
+TAB_PROVIDERS: dict[str, tuple[TabProvider, str]] = {}
+
+
+def register_tab(name: str, provider: TabProvider, template: str) -> None:
+    """Fill the panel tab `name` with `provider(user, contact)` rendered by `template`."""
+    TAB_PROVIDERS[name] = (provider, template)
+
+
 NOTES_PER_PAGE = 20
 EVENTS_SHOWN = 30
 
@@ -64,6 +78,10 @@ def panel_context(user: Any, contact: Contact, tab: str, **extra: Any) -> dict[s
         shown = profile(contact, definitions)
         context["attributes"] = [row for row in shown if row.has_value]
         context["hidden_count"] = len(shown) - len(context["attributes"])
+    elif tab in TAB_PROVIDERS:
+        provider, template = TAB_PROVIDERS[tab]
+        context.update(provider(user, contact))
+        context["tab_template"] = template
     return context
 
 

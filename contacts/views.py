@@ -105,7 +105,12 @@ def detail(request: AuthenticatedRequest, contact_id: int) -> HttpResponse:
     tab = request.GET.get("tab", "summary")
     try:
         context = panel_context(
-            request.user, contact, tab, notes_after=request.GET.get("notes_after")
+            request.user,
+            contact,
+            tab,
+            notes_after=request.GET.get("notes_after"),
+            # The panel inside the agent workspace switches tabs without changing the URL.
+            embedded=request.GET.get("embedded") == "1",
         )
     except InvalidCursor as exc:
         raise Http404 from exc

@@ -30,3 +30,10 @@ class InboxConfig(AppConfig):
                 ("inboxes", "inbox_detail", "inbox_add"),
             )
         )
+
+        # The contact panel's Cases and Messages tabs show conversations.
+        from contacts.panel import register_tab
+        from inbox.panel_tabs import cases_tab, messages_tab
+
+        register_tab("cases", cases_tab, "contacts/_tab_cases.html")
+        register_tab("messages", messages_tab, "contacts/_tab_messages.html")

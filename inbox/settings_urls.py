@@ -6,4 +6,22 @@ app_name = "inbox_settings"
 
 urlpatterns = [
     path("inboxes/", views.inboxes, name="inboxes"),
+    path("inboxes/new/", views.inbox_add, name="inbox_add"),
+    path("inboxes/<int:inbox_id>/", views.inbox_detail, name="inbox_detail"),
+    path("inboxes/<int:inbox_id>/members/", views.member_add, name="member_add"),
+    path(
+        "inboxes/<int:inbox_id>/members/<int:user_id>/role/",
+        views.member_role,
+        name="member_role",
+    ),
+    path(
+        "inboxes/<int:inbox_id>/members/<int:user_id>/capacity/",
+        views.member_capacity,
+        name="member_capacity",
+    ),
+    path(
+        "inboxes/<int:inbox_id>/members/<int:user_id>/remove/",
+        views.member_remove,
+        name="member_remove",
+    ),
 ]

@@ -1,12 +1,234 @@
+"""Settings → Inboxes: managers of an inbox (and admins, who manage every inbox) set its name
+and mode, its members and their roles, and the members' routing capacity.
+
+Every change is a plain POST that redirects back to the inbox; an htmx request gets the
+members fragment instead, with the toast appended by the middleware. Every URL that names an
+inbox loads it with access_inbox(manage=True): 404 for an inbox the user is not in (whoever
+they are, as everywhere), 403 for a member who does not manage it. The list is for managers
+and admins only (403).
+"""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
+from accounts.access import require_admin
 from accounts.http import AuthenticatedRequest
-from inbox.access import manages_any_inbox
+from inbox import settings_actions as actions
+from inbox.access import access_inbox, inbox_role, managed_inboxes, manages_any_inbox
+from inbox.assignment import set_capacity
+from inbox.models import AgentCapacity, Inbox, InboxRole, Membership
+from inbox.settings_forms import AddMemberForm, CapacityForm, InboxForm, RoleForm
+from lib.errors import ActionRefused
+from lib.htmx import is_partial_request, render_page
+
+DETAIL_TEMPLATE = "settings/inbox_detail.html"
 
 
+def require_inbox_manager(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Let through managers of at least one inbox and admins; everyone else gets 403."""
+
+    @wraps(view)
+    def wrapper(request: AuthenticatedRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not manages_any_inbox(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@require_inbox_manager
 def inboxes(request: AuthenticatedRequest) -> HttpResponse:
-    if not manages_any_inbox(request.user):
-        raise PermissionDenied
-    return render(request, "settings/inboxes.html")
+    # Counting over a subquery of ids: annotating managed_inboxes() itself would count only
+    # the rows its own membership join lets through.
+    rows = (
+        Inbox.objects.filter(pk__in=managed_inboxes(request.user).values("pk"))
+        .annotate(
+            member_count=Count("memberships"),
+            manager_count=Count("memberships", filter=Q(memberships__role=InboxRole.MANAGER)),
+        )
+        .order_by("name", "id")
+    )
+    return render(request, "settings/inboxes.html", {"inboxes": rows})
+
+
+@require_admin
+def inbox_add(request: AuthenticatedRequest) -> HttpResponse:
+    form = InboxForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        inbox = actions.create_inbox(actor=request.user, **form.cleaned_data)
+        messages.success(
+            request, _("%(inbox)s is created. Now add its members.") % {"inbox": inbox}
+        )
+        return redirect("inbox_settings:inbox_detail", inbox_id=inbox.pk)
+    status = 422 if form.errors else 200
+    return render(request, "settings/inbox_add.html", {"form": form}, status=status)
+
+
+def inbox_detail(request: AuthenticatedRequest, inbox_id: int) -> HttpResponse:
+    inbox = access_inbox(request.user, inbox_id, manage=True)
+    form = InboxForm(request.POST or None, instance=inbox)
+    if request.method == "POST" and form.is_valid():
+        try:
+            changed = actions.update_inbox(inbox, actor=request.user, **form.cleaned_data)
+        except ActionRefused as refused:
+            form.add_error(None, refused.message)
+        else:
+            if "mode" not in changed:
+                message = _("%(inbox)s is saved.")
+            elif inbox.is_assignment_mode:
+                message = _(
+                    "%(inbox)s is now in assignment mode: members assign a conversation to "
+                    "themselves before answering."
+                )
+            else:
+                message = _("%(inbox)s is now an open inbox: every member may answer.")
+            messages.success(request, message % {"inbox": inbox})
+            return redirect("inbox_settings:inbox_detail", inbox_id=inbox.pk)
+    status = 422 if form.errors else 200
+    context = _detail_context(request, inbox, form=form)
+    return render(request, DETAIL_TEMPLATE, context, status=status)
+
+
+@require_POST
+def member_add(request: AuthenticatedRequest, inbox_id: int) -> HttpResponse:
+    inbox = access_inbox(request.user, inbox_id, manage=True)
+    form = AddMemberForm(request.POST, inbox=inbox)
+    if not form.is_valid():
+        messages.error(request, _first_error(form))
+        return _back_to_members(request, inbox, status=422)
+    user, role = form.cleaned_data["user"], form.cleaned_data["role"]
+    try:
+        actions.add_member(inbox, user=user, role=role, actor=request.user)
+    except ActionRefused as refused:
+        messages.error(request, refused.message)
+        return _back_to_members(request, inbox, status=422)
+    if role == InboxRole.MANAGER:
+        message = _("%(name)s is now a manager of %(inbox)s.")
+    else:
+        message = _("%(name)s is now a member of %(inbox)s.")
+    messages.success(request, message % {"name": user, "inbox": inbox})
+    return _back_to_members(request, inbox)
+
+
+@require_POST
+def member_role(request: AuthenticatedRequest, inbox_id: int, user_id: int) -> HttpResponse:
+    inbox = access_inbox(request.user, inbox_id, manage=True)
+    membership = _membership(inbox, user_id)
+    form = RoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _first_error(form))
+        return _back_to_members(request, inbox, status=422)
+    role = form.cleaned_data["role"]
+    try:
+        changed = actions.change_role(inbox, user=membership.user, role=role, actor=request.user)
+    except ActionRefused as refused:
+        messages.error(request, refused.message)
+        return _back_to_members(request, inbox, status=422)
+    if changed and role == InboxRole.MANAGER:
+        messages.success(request, _("%(name)s is now a manager.") % {"name": membership.user})
+    elif changed:
+        messages.success(request, _("%(name)s is now a team member.") % {"name": membership.user})
+    return _back_to_members(request, inbox)
+
+
+@require_POST
+def member_capacity(request: AuthenticatedRequest, inbox_id: int, user_id: int) -> HttpResponse:
+    inbox = access_inbox(request.user, inbox_id, manage=True)
+    membership = _membership(inbox, user_id)
+    form = CapacityForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _first_error(form))
+        return _back_to_members(request, inbox, status=422)
+    limit = form.cleaned_data["limit"]
+    try:
+        set_capacity(agent=membership.user, limit=limit, actor=request.user)
+    except ActionRefused as refused:
+        messages.error(request, refused.message)
+        return _back_to_members(request, inbox, status=422)
+    messages.success(
+        request,
+        _("Routing mode now hands %(name)s up to %(limit)s open conversations.")
+        % {"name": membership.user, "limit": limit},
+    )
+    return _back_to_members(request, inbox)
+
+
+@require_POST
+def member_remove(request: AuthenticatedRequest, inbox_id: int, user_id: int) -> HttpResponse:
+    inbox = access_inbox(request.user, inbox_id, manage=True)
+    membership = _membership(inbox, user_id)
+    try:
+        handed_back = actions.remove_member(inbox, user=membership.user, actor=request.user)
+    except ActionRefused as refused:
+        messages.error(request, refused.message)
+        return _back_to_members(request, inbox, status=422)
+    message = _("%(name)s is no longer a member of %(inbox)s.") % {
+        "name": membership.user,
+        "inbox": inbox,
+    }
+    if handed_back:
+        message += " " + _("Their %(count)s open conversations there are unassigned again.") % {
+            "count": handed_back
+        }
+    messages.success(request, message)
+    if inbox_role(request.user, inbox) != InboxRole.MANAGER:
+        # The manager took themselves out: this page is no longer theirs.
+        target = "inbox_settings:inboxes" if manages_any_inbox(request.user) else "inbox:index"
+        return redirect(target)
+    return _back_to_members(request, inbox)
+
+
+def _membership(inbox: Inbox, user_id: int) -> Membership:
+    return get_object_or_404(
+        Membership.objects.select_related("user"), inbox=inbox, user_id=user_id
+    )
+
+
+def _first_error(form: Any) -> str:
+    return next(iter(error for errors in form.errors.values() for error in errors))
+
+
+def _back_to_members(
+    request: AuthenticatedRequest, inbox: Inbox, *, status: int = 200
+) -> HttpResponse:
+    if is_partial_request(request):
+        context = _detail_context(request, inbox)
+        return render_page(
+            request, DETAIL_TEMPLATE, context, fragment="inbox-members", status=status
+        )
+    return redirect(f"{reverse('inbox_settings:inbox_detail', args=[inbox.pk])}#members")
+
+
+def _detail_context(
+    request: AuthenticatedRequest, inbox: Inbox, *, form: InboxForm | None = None
+) -> dict[str, Any]:
+    memberships = list(
+        Membership.objects.filter(inbox=inbox)
+        .select_related("user")
+        .order_by("user__display_name", "user_id")
+    )
+    limits = dict(
+        AgentCapacity.objects.filter(user__in=[m.user_id for m in memberships]).values_list(
+            "user_id", "limit"
+        )
+    )
+    for membership in memberships:
+        membership.capacity = limits.get(membership.user_id, AgentCapacity.DEFAULT)  # type: ignore[attr-defined]
+    return {
+        "inbox": inbox,
+        "form": form or InboxForm(instance=inbox),
+        "memberships": memberships,
+        "manager_count": sum(m.role == InboxRole.MANAGER for m in memberships),
+        "add_form": AddMemberForm(inbox=inbox),
+        "roles": RoleForm.base_fields["role"].choices,  # type: ignore[attr-defined]
+    }

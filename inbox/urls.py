@@ -1,9 +1,51 @@
 from django.urls import path
 
-from inbox import views
+from inbox import conversation_views, views
 
 app_name = "inbox"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("live/", views.live, name="live"),
+    path("c/<int:conversation_id>/", views.conversation, name="conversation"),
+    path("c/<int:conversation_id>/contact/", views.contact_pane, name="contact_pane"),
+    path("c/<int:conversation_id>/reply/", conversation_views.reply, name="conversation_reply"),
+    path(
+        "c/<int:conversation_id>/comment/", conversation_views.comment, name="conversation_comment"
+    ),
+    path(
+        "c/<int:conversation_id>/assign-to-me/",
+        conversation_views.assign_to_me,
+        name="conversation_assign_to_me",
+    ),
+    path("c/<int:conversation_id>/assign/", conversation_views.assign, name="conversation_assign"),
+    path(
+        "c/<int:conversation_id>/unassign/",
+        conversation_views.unassign,
+        name="conversation_unassign",
+    ),
+    path(
+        "c/<int:conversation_id>/status/", conversation_views.set_status, name="conversation_status"
+    ),
+    path(
+        "c/<int:conversation_id>/contact/confirm/",
+        conversation_views.contact_confirm,
+        name="contact_confirm",
+    ),
+    path(
+        "c/<int:conversation_id>/contact/unlink/",
+        conversation_views.contact_unlink,
+        name="contact_unlink",
+    ),
+    path(
+        "c/<int:conversation_id>/contact/link/",
+        conversation_views.contact_link,
+        name="contact_link",
+    ),
+    path(
+        "c/<int:conversation_id>/contact/create/",
+        conversation_views.contact_create,
+        name="contact_create",
+    ),
+    path("m/<int:message_id>/comment/", conversation_views.message_comment, name="message_comment"),
 ]

@@ -1,9 +1,114 @@
-from django.http import HttpResponse
+"""The agent workspace: conversation list, thread and contact panel, and the live poll."""
+
+from typing import Any
+
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
 
 from accounts.http import AuthenticatedRequest
+from inbox.access import access_conversation
+from inbox.actions import mark_read
+from inbox.contact_pane import contact_pane_context
+from inbox.list import ListFilters, decorate, inbox_choices, list_page, with_row_data
+from inbox.live import POLL_SECONDS, live_context, next_since
+from inbox.models import Conversation, ConversationStatus
+from lib.htmx import is_partial_request
+from lib.pagination import InvalidCursor
+
+VIEW_CHOICES = [("all", _("All")), ("mine", _("Mine")), ("unassigned", _("Unassigned"))]
+
+
+def list_context(request: AuthenticatedRequest, filters: ListFilters) -> dict[str, Any]:
+    try:
+        page = list_page(request.user, filters, request.GET.get("after"))
+    except InvalidCursor as exc:
+        raise Http404 from exc
+    more_url = ""
+    if page.next_cursor:
+        more_url = reverse("inbox:index") + filters.query_string(after=page.next_cursor)
+    return {
+        "filters": filters,
+        "conversations_page": page,
+        "more_url": more_url,
+        "inboxes": inbox_choices(request.user),
+        "view_choices": VIEW_CHOICES,
+        "status_choices": ConversationStatus.choices,
+    }
+
+
+def workspace_context(request: AuthenticatedRequest, filters: ListFilters) -> dict[str, Any]:
+    return {
+        **list_context(request, filters),
+        "since": next_since(),
+        "poll_seconds": POLL_SECONDS,
+    }
 
 
 def index(request: AuthenticatedRequest) -> HttpResponse:
-    """The agent workspace: conversation list, thread and contact panel."""
-    return render(request, "inbox/index.html")
+    """The workspace with no conversation open; "Show more" and filters answer fragments."""
+    filters = ListFilters.from_query(request.GET)
+    if is_partial_request(request) and request.GET.get("after"):
+        return render(request, "inbox/_list.html#conversation-page", list_context(request, filters))
+    if is_partial_request(request):
+        return render(request, "inbox/_list.html#conversation-list", list_context(request, filters))
+    return render(request, "inbox/index.html", workspace_context(request, filters))
+
+
+def row_for(user: Any, conversation: Conversation) -> Conversation:
+    """The conversation as a list row (assignee, unread state) after a change."""
+    row = with_row_data(Conversation.objects.filter(pk=conversation.pk), user).get()
+    return decorate([row])[0]
+
+
+def conversation_context(
+    request: AuthenticatedRequest, conversation: Conversation, *, contact_pane: bool = True
+) -> dict[str, Any]:
+    from inbox.thread import thread_context
+
+    context = thread_context(request.user, conversation)
+    context["row"] = row_for(request.user, conversation)
+    context["open_id"] = conversation.pk
+    context["filters"] = ListFilters.from_query(request.GET)
+    if contact_pane:
+        context.update(
+            contact_pane_context(
+                request.user, conversation, contact_query=request.GET.get("contact_q", "").strip()
+            )
+        )
+        context["contact_pane"] = True
+    return context
+
+
+def conversation(request: AuthenticatedRequest, conversation_id: int) -> HttpResponse:
+    """The three panes with one conversation open; its panes alone for htmx."""
+    conversation = access_conversation(request.user, conversation_id)
+    mark_read(conversation, user=request.user)
+    context = conversation_context(request, conversation)
+    if is_partial_request(request):
+        return render(request, "inbox/_conversation.html", context)
+    filters = context["filters"]
+    context.update(workspace_context(request, filters))
+    return render(request, "inbox/index.html", context)
+
+
+def contact_pane(request: AuthenticatedRequest, conversation_id: int) -> HttpResponse:
+    """The contact pane alone: searching for the contact to link."""
+    conversation = access_conversation(request.user, conversation_id)
+    context = contact_pane_context(
+        request.user, conversation, contact_query=request.GET.get("contact_q", "").strip()
+    )
+    return render(request, "inbox/_contact_pane.html#contact-pane", context)
+
+
+@never_cache
+@require_GET
+def live(request: AuthenticatedRequest) -> HttpResponse:
+    """What changed since the poller's last answer: rows, the open thread, a new poller."""
+    context = live_context(request.user, request.GET)
+    if context.get("reload_list"):
+        context.update(list_context(request, context["filters"]))
+    return render(request, "inbox/_live.html", context)

@@ -19,7 +19,9 @@ def raise_statistics(apps, schema_editor):
 
 def reset_statistics(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute("ALTER TABLE contacts_contact ALTER COLUMN search_text SET STATISTICS -1")
+        schema_editor.execute(
+            "ALTER TABLE contacts_contact ALTER COLUMN search_text SET STATISTICS -1"
+        )
 
 
 class Migration(migrations.Migration):

@@ -1,0 +1,50 @@
+"""The right-hand pane: whose conversation this is (the matching states of seed 004) and
+the contact panel from the contacts app."""
+
+from typing import Any
+
+from contacts.models import MIN_SEARCH_LENGTH, Contact
+from contacts.panel import panel_context
+from inbox.access import inbox_role
+from inbox.list import display_address
+from inbox.models import ContactState, Conversation
+
+SEARCH_RESULTS = 10
+
+
+def contact_pane_context(
+    user: Any, conversation: Conversation, *, contact_query: str = "", tab: str = "summary"
+) -> dict[str, Any]:
+    """Context for `inbox/_contact_pane.html#contact-pane`."""
+    can_link = inbox_role(user, conversation.inbox) is not None and user.has_perm(
+        "contacts.link_conversation"
+    )
+    context: dict[str, Any] = {
+        "conversation": conversation,
+        "address": display_address(conversation),
+        "can_link": can_link,
+        "can_create_contact": can_link and user.has_perm("contacts.add_contact"),
+        "contact_query": contact_query,
+        "search_too_short": 0 < len(contact_query) < MIN_SEARCH_LENGTH,
+        "candidates": [],
+        "found": None,
+    }
+    choosing = conversation.contact_state in (ContactState.TO_CONFIRM, ContactState.UNLINKED)
+    if choosing and conversation.candidate_ids:
+        context["candidates"] = list(
+            Contact.objects.visible_to(user)
+            .filter(pk__in=conversation.candidate_ids)
+            .prefetch_related("identities")
+            .order_by("-last_activity_at", "-id")
+        )
+    if choosing and len(contact_query) >= MIN_SEARCH_LENGTH:
+        context["found"] = list(
+            Contact.objects.visible_to(user)
+            .search(contact_query)
+            .prefetch_related("identities")
+            .order_by("-last_activity_at", "-id")[:SEARCH_RESULTS]
+        )
+    if conversation.contact is not None:
+        # The panel's own names (contact, tab, notes, …) join this context for its include.
+        context.update(panel_context(user, conversation.contact, tab))
+    return context

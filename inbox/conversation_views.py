@@ -1,0 +1,227 @@
+"""What an agent does to a conversation: reply, comment, assign, change status, and link
+the right contact. Each is a plain form POST; htmx gets the updated panes back."""
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.http import AuthenticatedRequest
+from accounts.models import Organisation, User
+from contacts import actions as contact_actions
+from contacts.access import access_contact, require
+from contacts.identities import CHANNEL_KINDS
+from contacts.panel import panel_context
+from inbox import actions, assignment, linking
+from inbox.access import access_conversation, access_message
+from inbox.forms import AssignForm, CommentForm, NewContactForm, ReplyForm, StatusForm
+from inbox.models import Conversation, ConversationStatus
+from inbox.variables import render_variables
+from inbox.views import conversation_context
+from lib.errors import ActionRefused
+from lib.htmx import is_partial_request
+
+
+def _back(
+    request: AuthenticatedRequest,
+    conversation_id: int,
+    *,
+    status: int = 200,
+    contact_pane: bool = False,
+) -> HttpResponse:
+    """The updated panes for htmx (thread, its list row, and the contact pane when the
+    contact changed); a redirect to the conversation otherwise."""
+    if not is_partial_request(request):
+        return redirect("inbox:conversation", conversation_id=conversation_id)
+    conversation = access_conversation(request.user, conversation_id)
+    context = conversation_context(request, conversation, contact_pane=contact_pane)
+    return render(request, "inbox/_conversation.html", context, status=status)
+
+
+def _form_error(request: AuthenticatedRequest, form: Any) -> None:
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
+
+
+@require_POST
+def reply(request: AuthenticatedRequest, conversation_id: int) -> HttpResponse:
+    conversation = access_conversation(request.user, conversation_id, for_write=True)
+    form = ReplyForm(request.POST)
+    if not form.is_valid():
+        _form_error(request, form)
+        return _back(request, conversation.pk, status=422)
+    body = render_variables(form.cleaned_data["body"], Organisation.load(), conversation.contact)
+    try:
+        actions.reply(
+            conversation,
+            body=body,
+            actor=request.user,
+            client_id=form.cleaned_data["client_id"],
+        )
+    except PermissionDenied as refused:
+        messages.error(request, str(refused) or _("You cannot reply to this conversation."))
+        return _back(request, conversation.pk, status=403)
+    except ValidationError as invalid:
+        messages.error(request, " ".join(invalid.messages))
+        return _back(request, conversation.pk, status=422)
+    return _back(request, conversation.pk)
+
+
+@require_POST
+def comment(request: AuthenticatedRequest, conversation_id: int) -> HttpResponse:
+    conversation = access_conversation(request.user, conversation_id, for_write=True)
+    form = CommentForm(request.POST)
+    if not form.is_valid():
+        _form_error(request, form)
+        return _back(request, conversation.pk, status=422)
+    actions.add_comment(conversation, body=form.cleaned_data["body"], actor=request.user)
+    messages.success(request, _("Comment added. Only your team can see it."))
+    return _back(request, conversation.pk)
+
+
+@require_POST
+def message_comment(request: AuthenticatedRequest, message_id: int) -> HttpResponse:
+    """A comment on one agent reply, from the contact panel's Cases tab."""
+    message = access_message(request.user, message_id)
+    conversation = access_conversation(request.user, message.conversation_id, for_write=True)
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        actions.add_comment(
+            conversation, body=form.cleaned_data["body"], actor=request.user, message=message
+        )
+        messages.success(request, _("Comment added. Only your team can see it."))
+    else:
+        _form_error(request, form)
+    contact = conversation.contact
+    if contact is None:
+        return redirect("inbox:conversation", conversation_id=conversation.pk)
+    if is_partial_request(request):
+        context = panel_context(request.user, contact, "cases", embedded=True)
+        return render(request, "contacts/detail.html#contact-panel", context)
+    return redirect(reverse("contacts:detail", args=[contact.pk]) + "?tab=cases")
+
+
+@require_POST
+def assign_to_me(request: AuthenticatedRequest, conversation_id: int) -> HttpResponse:
+    conversation = access_conversation(request.user, conversation_id, for_write=True)
+    try:
+        assignment.assign_to_me(conversation, actor=request.user)
+    except ActionRefused as refused:
+        # Someone was quicker: say who, and show the header with the real assignee.
+        messages.error(request, refused.message)
+        return _back(request, conversation.pk, status=409)
+    messages.success(request, _("The conversation is yours."))
+    return _back(request, conversation.pk)
+
+
+@require_POST
+def assign(request: AuthenticatedRequest, conversation_id: int) -> HttpResponse:
+    conversation = access_conversation(request.user, conversation_id, for_write=True)
+    form = AssignForm(request.POST)
+    assignee = None
+    if form.is_valid():
+        assignee = User.objects.filter(pk=form.cleaned_data["assignee"]).first()
+    if assignee is None:
+        messages.error(request, _("Choose a member of this inbox."))
+        return _back(request, conversation.pk, status=422)
+    try:
+        assignment.assign(conversation, assignee=assignee, actor=request.user)
+    except ActionRefused as refused:
+        messages.error(request, refused.message)
+        return _back(request, conversation.pk, status=409)
+    messages.success(request, _("Assigned to %(name)s.") % {"name": assignee})
+    return _back(request, conversation.pk)
+
+
+@require_POST
+def unassign(request: AuthenticatedRequest, conversation_id: int) -> HttpResponse:
+    conversation = access_conversation(request.user, conversation_id, for_write=True)
+    assignment.unassign(conversation, actor=request.user)
+    messages.success(request, _("The conversation is unassigned."))
+    return _back(request, conversation.pk)
+
+
+@require_POST
+def set_status(request: AuthenticatedRequest, conversation_id: int) -> HttpResponse:
+    conversation = access_conversation(request.user, conversation_id, for_write=True)
+    form = StatusForm(request.POST)
+    if not form.is_valid():
+        _form_error(request, form)
+        return _back(request, conversation.pk, status=422)
+    status = form.cleaned_data["status"]
+    try:
+        actions.set_status(conversation, status=status, actor=request.user)
+    except PermissionDenied as refused:
+        messages.error(request, str(refused) or _("You cannot change this conversation."))
+        return _back(request, conversation.pk, status=403)
+    messages.success(
+        request,
+        _("Marked as %(status)s.") % {"status": ConversationStatus(status).label.lower()},
+    )
+    return _back(request, conversation.pk)
+
+
+@require_POST
+def contact_confirm(request: AuthenticatedRequest, conversation_id: int) -> HttpResponse:
+    conversation = access_conversation(request.user, conversation_id, for_write=True)
+    linking.confirm_contact(conversation, actor=request.user)
+    messages.success(request, _("Contact confirmed."))
+    return _back(request, conversation.pk, contact_pane=True)
+
+
+@require_POST
+def contact_unlink(request: AuthenticatedRequest, conversation_id: int) -> HttpResponse:
+    conversation = access_conversation(request.user, conversation_id, for_write=True)
+    linking.unlink_contact(conversation, actor=request.user)
+    messages.success(request, _("Contact unlinked. Search for the right one or create it."))
+    return _back(request, conversation.pk, contact_pane=True)
+
+
+@require_POST
+def contact_link(request: AuthenticatedRequest, conversation_id: int) -> HttpResponse:
+    conversation = access_conversation(request.user, conversation_id, for_write=True)
+    contact_id = request.POST.get("contact", "")
+    contact = access_contact(request.user, int(contact_id) if contact_id.isdigit() else 0)
+    linking.link_contact(conversation, contact=contact, actor=request.user)
+    messages.success(request, _("Linked to %(name)s.") % {"name": contact})
+    return _back(request, conversation.pk, contact_pane=True)
+
+
+@require_POST
+def contact_create(request: AuthenticatedRequest, conversation_id: int) -> HttpResponse:
+    """Create a contact for the sender's address and link the conversation to it."""
+    conversation = access_conversation(request.user, conversation_id, for_write=True)
+    require(request.user, "add")
+    form = NewContactForm(request.POST)
+    form.is_valid()
+    names = {k: form.cleaned_data.get(k, "") for k in ("first_name", "last_name")}
+    contact = _create_contact(request, conversation, names)
+    linking.link_contact(conversation, contact=contact, actor=request.user)
+    messages.success(request, _("%(name)s is created and linked.") % {"name": contact})
+    return _back(request, conversation.pk, contact_pane=True)
+
+
+def _create_contact(
+    request: AuthenticatedRequest, conversation: Conversation, names: dict[str, str]
+) -> Any:
+    identity = (CHANNEL_KINDS[conversation.channel][0], conversation.address)
+    try:
+        return contact_actions.create_contact(
+            actor=request.user,
+            first_name=names["first_name"],
+            last_name=names["last_name"],
+            identities=[identity],
+        )
+    except contact_actions.IdentityTaken as taken:
+        # The address still belongs to the contact that was unlinked: create the contact
+        # without it; the agent can claim it in the Identities tab.
+        messages.warning(request, taken.message)
+        return contact_actions.create_contact(
+            actor=request.user, first_name=names["first_name"], last_name=names["last_name"]
+        )

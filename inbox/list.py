@@ -1,0 +1,159 @@
+"""The conversation list of the agent workspace: filters, unread state and one page.
+
+Whatever the number of conversations, a page is one query: the unread marker is a
+subquery on ReadMarker and the contact, assignee and inbox are joined.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.http import QueryDict
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from contacts.identities import format_phone
+from contacts.models import MIN_SEARCH_LENGTH
+from inbox.access import visible_inboxes
+from inbox.models import Conversation, ConversationStatus, Message, ReadMarker
+from lib.pagination import Page, paginate
+
+PER_PAGE = 40
+ORDERING = ("-last_message_at", "-id")
+VIEWS = ("all", "mine", "unassigned")
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class ListFilters:
+    """What the list shows; read from and written back to the query string."""
+
+    view: str = "all"
+    inbox: int | None = None
+    status: str = ""
+    q: str = ""
+    contact: int | None = None
+
+    @classmethod
+    def from_query(cls, query: QueryDict) -> "ListFilters":
+        view = query.get("view", "all")
+        status = query.get("status", "")
+        return cls(
+            view=view if view in VIEWS else "all",
+            inbox=_int(query.get("inbox")),
+            status=status if status in ConversationStatus.values else "",
+            q=query.get("q", "").strip()[:200],
+            contact=_int(query.get("contact")),
+        )
+
+    @property
+    def searching(self) -> bool:
+        return len(self.q) >= MIN_SEARCH_LENGTH
+
+    @property
+    def search_too_short(self) -> bool:
+        return 0 < len(self.q) < MIN_SEARCH_LENGTH
+
+    def params(self, **override: Any) -> dict[str, str]:
+        values = {
+            "view": self.view,
+            "inbox": self.inbox or "",
+            "status": self.status,
+            "q": self.q,
+            "contact": self.contact or "",
+            **override,
+        }
+        return {k: str(v) for k, v in values.items() if v and not (k == "view" and v == "all")}
+
+    def query_string(self, **override: Any) -> str:
+        params = self.params(**override)
+        return "?" + urlencode(params) if params else ""
+
+
+def filtered(conversations: QuerySet[Conversation], user: Any, filters: ListFilters) -> Any:
+    """`conversations` narrowed to the filters. Search is a substring of the contact's name
+    and company (its trigram-indexed search text), of the sender's address, or of a message
+    body; full-text indexing of message bodies is a follow-up."""
+    if filters.view == "mine":
+        conversations = conversations.filter(assignee=user)
+    elif filters.view == "unassigned":
+        conversations = conversations.filter(assignee__isnull=True)
+    if filters.inbox:
+        conversations = conversations.filter(inbox_id=filters.inbox)
+    if filters.status:
+        conversations = conversations.filter(status=filters.status)
+    if filters.contact:
+        conversations = conversations.filter(contact_id=filters.contact)
+    if filters.searching:
+        query = filters.q
+        in_bodies = Message.objects.filter(body__icontains=query).values("conversation_id")
+        conversations = conversations.filter(
+            Q(contact__search_text__contains=query.lower())
+            | Q(address__icontains=query)
+            | Q(pk__in=in_bodies)
+        )
+    return conversations
+
+
+def with_row_data(conversations: QuerySet[Conversation], user: Any) -> Any:
+    """Join what a row shows and annotate when `user` last read each conversation."""
+    read_at = ReadMarker.objects.filter(user=user, conversation=OuterRef("pk")).values("read_at")
+    return conversations.select_related("contact", "assignee", "inbox").annotate(
+        read_at=Subquery(read_at[:1])
+    )
+
+
+def decorate(conversations: list[Conversation]) -> list[Conversation]:
+    """Set what a row shows beyond fields: `is_unread` (the customer wrote after the user
+    last opened it and nobody has answered yet — our own replies never make a conversation
+    unread), `title` and a short `time_label`."""
+    today = timezone.localdate()
+    for conversation in conversations:
+        read_at = getattr(conversation, "read_at", None)
+        row: Any = conversation
+        row.is_unread = bool(
+            conversation.waiting_since
+            and (read_at is None or conversation.last_message_at > read_at)
+        )
+        row.title = conversation_title(conversation)
+        local = timezone.localtime(conversation.last_message_at)
+        row.time_label = date_format(
+            local, "TIME_FORMAT" if local.date() == today else "j M", use_l10n=True
+        )
+    return conversations
+
+
+def conversation_title(conversation: Conversation) -> str:
+    """The contact's name, or the sender's address while nobody knows who it is."""
+    contact = conversation.contact
+    if contact is not None and (contact.full_name or contact.company):
+        return contact.display_name
+    return display_address(conversation)
+
+
+def display_address(conversation: Conversation) -> str:
+    """The sender's address as people read it (+49 170 1234567)."""
+    if conversation.channel == "email":
+        return conversation.address
+    return format_phone(conversation.address)
+
+
+def list_page(user: Any, filters: ListFilters, cursor: str | None) -> Page[Conversation]:
+    """One page of the list; raises InvalidCursor for a forged `after`."""
+    conversations = filtered(Conversation.objects.visible_to(user), user, filters)
+    page = paginate(
+        with_row_data(conversations, user), ordering=ORDERING, cursor=cursor, per_page=PER_PAGE
+    )
+    decorate(page.items)
+    return page
+
+
+def inbox_choices(user: Any) -> list[Any]:
+    return list(visible_inboxes(user).distinct().only("id", "name", "mode"))

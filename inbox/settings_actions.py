@@ -1,0 +1,163 @@
+"""Changes managers and admins make in Settings → Inboxes: create an inbox, rename it or switch
+its mode, add and remove members and change their role.
+
+Inboxes and memberships are settings, not customer data, so these actions write no event row
+of their own; removing a member hands their conversations in that inbox back to the team,
+which does write conversation events. Every action checks the actor's right again, so a view
+that forgot to cannot change anything it should not.
+"""
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from inbox.access import inbox_role
+from inbox.models import (
+    Conversation,
+    ConversationEvent,
+    ConversationStatus,
+    Inbox,
+    InboxMode,
+    InboxRole,
+    Membership,
+)
+from lib.errors import ActionRefused
+
+
+def _require_manager(actor: Any, inbox: Inbox) -> None:
+    if inbox_role(actor, inbox) != InboxRole.MANAGER:
+        raise PermissionDenied
+
+
+def _locked_memberships(inbox: Inbox) -> list[Membership]:
+    """Every membership of `inbox`, locked in a fixed order, so that two managers changing
+    roles at once are serialised and cannot both demote "the other last manager"."""
+    return list(Membership.objects.select_for_update().filter(inbox=inbox).order_by("id"))
+
+
+def _check_keeps_a_manager(
+    memberships: list[Membership], *, leaving: Membership, actor: Any
+) -> None:
+    """Refuse when `leaving` is the inbox's last manager and the actor is not an admin.
+
+    Admins manage every inbox anyway, so they may leave an inbox without a manager member
+    (and put one back later); a manager cannot lock everybody but the admins out."""
+    if leaving.role != InboxRole.MANAGER or getattr(actor, "is_admin", False):
+        return
+    managers = [m for m in memberships if m.role == InboxRole.MANAGER]
+    if len(managers) <= 1:
+        raise ActionRefused(
+            _("%(name)s is the inbox's last manager. Make someone else a manager first.")
+            % {"name": leaving.user}
+        )
+
+
+@transaction.atomic
+def create_inbox(*, name: str, mode: str, actor: Any) -> Inbox:
+    """An admin creates an inbox. It starts without members; admins manage it meanwhile."""
+    if not getattr(actor, "is_admin", False):
+        raise PermissionDenied
+    if mode not in InboxMode.values:
+        raise ActionRefused(_("Choose open or assignment mode."))
+    return Inbox.objects.create(name=name.strip(), mode=mode)
+
+
+@transaction.atomic
+def update_inbox(inbox: Inbox, *, name: str, mode: str, actor: Any) -> list[str]:
+    """Rename the inbox or switch its mode; returns the names of the fields that changed.
+
+    Switching to open mode keeps existing assignments (they simply stop restricting who may
+    reply); switching to assignment mode leaves unassigned conversations waiting for someone
+    to take them."""
+    _require_manager(actor, inbox)
+    if mode not in InboxMode.values:
+        raise ActionRefused(_("Choose open or assignment mode."))
+    changed = [
+        field
+        for field, value in (("name", name.strip()), ("mode", mode))
+        if getattr(inbox, field) != value
+    ]
+    inbox.name, inbox.mode = name.strip(), mode
+    if changed:
+        inbox.save(update_fields=changed)
+    return changed
+
+
+@transaction.atomic
+def add_member(inbox: Inbox, *, user: Any, role: str, actor: Any) -> Membership:
+    """Give a licensed user a role in the inbox. Raises ActionRefused when they have no
+    licence or are already a member (another manager added them a moment ago)."""
+    _require_manager(actor, inbox)
+    if role not in InboxRole.values:
+        raise ActionRefused(_("Choose a role."))
+    if not user.is_active:
+        raise ActionRefused(_("%(name)s has no licence.") % {"name": user})
+    try:
+        with transaction.atomic():
+            return Membership.objects.create(inbox=inbox, user=user, role=role)
+    except IntegrityError:
+        raise ActionRefused(
+            _("%(name)s is already a member of %(inbox)s.") % {"name": user, "inbox": inbox}
+        ) from None
+
+
+@transaction.atomic
+def change_role(inbox: Inbox, *, user: Any, role: str, actor: Any) -> bool:
+    """Make a member a manager or a team member; returns False when nothing changed.
+
+    Demoting the last manager is refused unless an admin does it (ActionRefused)."""
+    _require_manager(actor, inbox)
+    if role not in InboxRole.values:
+        raise ActionRefused(_("Choose a role."))
+    memberships = _locked_memberships(inbox)
+    membership = _membership_of(memberships, user, inbox)
+    if membership.role == role:
+        return False
+    if role != InboxRole.MANAGER:
+        _check_keeps_a_manager(memberships, leaving=membership, actor=actor)
+    membership.role = role
+    membership.save(update_fields=["role"])
+    return True
+
+
+@transaction.atomic
+def remove_member(inbox: Inbox, *, user: Any, actor: Any) -> int:
+    """Take the user out of the inbox. Their conversations there that are not resolved go
+    back to the team unassigned (with an event each), so nothing stays with someone who can
+    no longer open it. Returns how many were handed back.
+
+    Removing the last manager is refused unless an admin does it (ActionRefused)."""
+    _require_manager(actor, inbox)
+    memberships = _locked_memberships(inbox)
+    membership = _membership_of(memberships, user, inbox)
+    _check_keeps_a_manager(memberships, leaving=membership, actor=actor)
+    membership.delete()
+    held = list(
+        Conversation.objects.select_for_update()
+        .filter(inbox=inbox, assignee=user)
+        .exclude(status=ConversationStatus.RESOLVED)
+        .values_list("id", flat=True)
+    )
+    Conversation.objects.filter(pk__in=held).update(assignee=None, updated_at=timezone.now())
+    ConversationEvent.objects.bulk_create(
+        ConversationEvent(
+            conversation_id=pk,
+            kind=ConversationEvent.Kind.UNASSIGNED,
+            actor=actor,
+            data={"previous": user.pk, "reason": "removed_from_inbox"},
+        )
+        for pk in held
+    )
+    return len(held)
+
+
+def _membership_of(memberships: list[Membership], user: Any, inbox: Inbox) -> Membership:
+    for membership in memberships:
+        if membership.user_id == user.pk:
+            return membership
+    raise ActionRefused(
+        _("%(name)s is no longer a member of %(inbox)s.") % {"name": user, "inbox": inbox}
+    )

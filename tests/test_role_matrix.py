@@ -1,0 +1,118 @@
+"""The role-by-view matrix: every URL of the application, walked from the URL configuration
+so that a new URL cannot escape it.
+
+- Anonymous visitors are sent to log in (except the few public pages).
+- Bob, an agent of inbox B only, gets 404 for every URL that names anything of inbox A —
+  conversation, message or inbox — whatever the method: pages, htmx fragments, downloads.
+- Alice, a member of inbox A, can open A's pages, but not A's settings (403).
+- Max, a manager of inbox A, can open A's settings.
+"""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from inbox import actions
+from tests.factories import inbound, inbox_with
+
+PUBLIC = {
+    "healthz",
+    "accounts:login",
+    "accounts:set_language",
+    "accounts:password_reset",
+    "accounts:password_reset_done",
+    "accounts:password_reset_confirm",
+    "accounts:invitation_accept",
+}
+INBOX_SCOPED = {"conversation_id", "message_id", "inbox_id"}
+SKIP_NAMESPACES = {"admin", "anymail"}
+
+
+def walk(patterns, namespace=""):
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            if entry.namespace in SKIP_NAMESPACES:
+                continue
+            yield from walk(entry.url_patterns, inner)
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield f"{namespace}{entry.name}", entry
+
+
+ALL = sorted(walk(get_resolver().url_patterns), key=lambda item: item[0])
+SCOPED = [(name, p) for name, p in ALL if set(p.pattern.converters) & INBOX_SCOPED]
+
+
+def test_the_matrix_sees_the_inbox_urls():
+    names = {name for name, _pattern in SCOPED}
+    assert {
+        "inbox:conversation",
+        "inbox:conversation_reply",
+        "routing:conversation",
+        "inbox_settings:inbox_detail",
+    } <= names
+
+
+@pytest.fixture
+def world(alice, bob, max_manager):
+    """Inbox A (Alice member, Max manager) with a conversation, a reply and a comment;
+    inbox B with Bob."""
+    inbox_a = inbox_with("A", "open", members=[alice], managers=[max_manager])
+    inbox_with("B", "open", members=[bob])
+    message = inbound(inbox_a)
+    conversation = message.conversation
+    actions.reply(conversation, body="Hallo", actor=alice)
+    actions.add_comment(conversation, body="intern", actor=alice)
+    return {"conversation_id": conversation.pk, "message_id": message.pk, "inbox_id": inbox_a.pk}
+
+
+def url_for(name, pattern, ids):
+    kwargs = {}
+    for key in pattern.pattern.converters:
+        kwargs[key] = ids.get(key, 1) if key != "file_format" else "json"
+        if key in ("uidb64", "token"):
+            kwargs[key] = "x"
+    return reverse(name, kwargs=kwargs)
+
+
+@pytest.mark.parametrize(
+    ("name", "pattern"),
+    [i for i in ALL if i[0] not in PUBLIC],
+    ids=lambda v: v if isinstance(v, str) else "",
+)
+def test_anonymous_visitors_are_sent_to_log_in(client, world, name, pattern):
+    response = client.get(url_for(name, pattern, world))
+
+    assert response.status_code == 302, name
+    assert response["Location"].startswith(reverse("accounts:login"))
+
+
+@pytest.mark.parametrize(("name", "pattern"), SCOPED, ids=lambda v: v if isinstance(v, str) else "")
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_the_agent_of_another_inbox_gets_404_for_everything_of_inbox_a(
+    client_for, bob, world, name, pattern, method
+):
+    response = getattr(client_for(bob), method)(
+        url_for(name, pattern, world), headers={"HX-Request": "true"}
+    )
+
+    assert response.status_code in (404, 405), f"{name} {method} answered {response.status_code}"
+
+
+@pytest.mark.parametrize(
+    ("name", "pattern"),
+    [i for i in SCOPED if i[0].startswith("inbox:") and not i[0].startswith("inbox_settings")],
+    ids=lambda v: v if isinstance(v, str) else "",
+)
+def test_a_member_of_inbox_a_is_never_told_it_does_not_exist(
+    client_for, alice, world, name, pattern
+):
+    response = client_for(alice).get(url_for(name, pattern, world))
+
+    assert response.status_code in (200, 302, 405), f"{name} answered {response.status_code}"
+
+
+def test_inbox_settings_follow_the_inbox_role(client_for, alice, max_manager, world):
+    url = reverse("inbox_settings:inbox_detail", args=[world["inbox_id"]])
+
+    assert client_for(alice).get(url).status_code == 403
+    assert client_for(max_manager).get(url).status_code == 200
