@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.formats import date_format
 
 from contacts.identities import format_phone
-from contacts.models import MIN_SEARCH_LENGTH
+from contacts.models import MIN_SEARCH_LENGTH, Contact
 from inbox.access import visible_inboxes
 from inbox.models import Conversation, ConversationStatus, Message, ReadMarker
 from lib.pagination import Page, paginate
@@ -92,14 +92,33 @@ def filtered(conversations: QuerySet[Conversation], user: Any, filters: ListFilt
     if filters.contact:
         conversations = conversations.filter(contact_id=filters.contact)
     if filters.searching:
-        query = filters.q
-        in_bodies = Message.objects.filter(body__icontains=query).values("conversation_id")
-        conversations = conversations.filter(
-            Q(contact__search_text__contains=query.lower())
-            | Q(address__icontains=query)
-            | Q(pk__in=in_bodies)
-        )
+        conversations = conversations.filter(pk__in=search_matches(filters.q))
     return conversations
+
+
+SEARCH_LIMIT = 400
+
+
+def search_matches(query: str) -> list[int]:
+    """Ids of conversations matching `query` by contact name or company, sender address or
+    message text. Each source is searched on its own through its trigram index and bounded,
+    so a term that matches nothing costs a few index probes and a common one stops early;
+    an OR across the three could not be estimated and read every conversation."""
+    lowered = query.lower()
+    by_contact = Conversation.objects.filter(
+        contact__in=Contact.objects.filter(search_text__contains=lowered).values("pk")[
+            :SEARCH_LIMIT
+        ]
+    ).values_list("pk", flat=True)[:SEARCH_LIMIT]
+    by_address = Conversation.objects.filter(address__icontains=query).values_list("pk", flat=True)[
+        :SEARCH_LIMIT
+    ]
+    by_text = (
+        Message.objects.filter(body__icontains=query)
+        .order_by()
+        .values_list("conversation_id", flat=True)[:SEARCH_LIMIT]
+    )
+    return list({*by_contact, *by_address, *by_text})
 
 
 def with_row_data(conversations: QuerySet[Conversation], user: Any) -> Any:

@@ -23,7 +23,7 @@ from inbox.models import (
 from inbox.variables import VARIABLES
 
 # The latest messages of a thread; older ones are a link away (design point: long threads).
-THREAD_LIMIT = 200
+THREAD_LIMIT = 30
 PENDING = (DeliveryStatus.QUEUED, DeliveryStatus.SENDING)
 
 
@@ -39,9 +39,12 @@ class Entry:
         return self.item.created_at
 
 
-def thread_entries(conversation: Conversation) -> tuple[list[Entry], bool, bool]:
-    """The thread's entries, whether older messages were left out, and whether an outbound
-    message is still on its way (the live poll then refreshes its delivery status)."""
+def thread_entries(
+    conversation: Conversation, limit: int = THREAD_LIMIT
+) -> tuple[list[Entry], bool, bool]:
+    """The thread's entries (the latest `limit` messages), whether older messages were left
+    out, and whether an outbound message is still on its way (the live poll then refreshes
+    its delivery status)."""
     messages = list(
         Message.objects.filter(conversation=conversation)
         .select_related("author")
@@ -49,10 +52,10 @@ def thread_entries(conversation: Conversation) -> tuple[list[Entry], bool, bool]
             "attachments",
             Prefetch("comments", queryset=Comment.objects.select_related("author")),
         )
-        .order_by("-created_at", "-id")[: THREAD_LIMIT + 1]
+        .order_by("-created_at", "-id")[: limit + 1]
     )
-    truncated = len(messages) > THREAD_LIMIT
-    messages = messages[:THREAD_LIMIT][::-1]
+    truncated = len(messages) > limit
+    messages = messages[:limit][::-1]
     since = messages[0].created_at if truncated and messages else None
     comments = Comment.objects.filter(conversation=conversation, message__isnull=True)
     events = ConversationEvent.objects.filter(conversation=conversation).exclude(
@@ -105,10 +108,12 @@ def members_for_assignment(conversation: Conversation) -> list[User]:
     )
 
 
-def thread_context(user: Any, conversation: Conversation, **extra: Any) -> dict[str, Any]:
+def thread_context(
+    user: Any, conversation: Conversation, *, limit: int | None = None, **extra: Any
+) -> dict[str, Any]:
     role = inbox_role(user, conversation.inbox)
     rights = rights_in(user, conversation, role=role)
-    entries, truncated, pending = thread_entries(conversation)
+    entries, truncated, pending = thread_entries(conversation, limit or THREAD_LIMIT)
     return {
         "conversation": conversation,
         "title": conversation_title(conversation),

@@ -58,6 +58,10 @@ def index(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "inbox/index.html", workspace_context(request, filters))
 
 
+# "Show the whole conversation": still bounded, so one page never renders without end.
+WHOLE_THREAD_LIMIT = 2000
+
+
 def row_for(user: Any, conversation: Conversation) -> Conversation:
     """The conversation as a list row (assignee, unread state) after a change."""
     row = with_row_data(Conversation.objects.filter(pk=conversation.pk), user).get()
@@ -69,7 +73,10 @@ def conversation_context(
 ) -> dict[str, Any]:
     from inbox.thread import thread_context
 
-    context = thread_context(request.user, conversation)
+    whole = request.GET.get("whole") == "1"
+    context = thread_context(
+        request.user, conversation, limit=WHOLE_THREAD_LIMIT if whole else None
+    )
     context["row"] = row_for(request.user, conversation)
     context["open_id"] = conversation.pk
     context["filters"] = ListFilters.from_query(request.GET)

@@ -403,3 +403,21 @@ def test_list_and_thread_run_a_fixed_number_of_queries(
         with django_assert_max_num_queries(count):
             client.get(url)
     assert Message.objects.filter(conversation=conversation).count() > 10
+
+
+def test_a_long_thread_shows_the_latest_messages_and_offers_the_whole_conversation(
+    client_for, alice
+):
+    from inbox.thread import THREAD_LIMIT
+    from tests.factories import inbound, inbox_with
+
+    inbox = inbox_with("Long", "open", members=[alice])
+    messages = [inbound(inbox, body=f"Nachricht {n:03d}") for n in range(THREAD_LIMIT + 5)]
+    url = reverse("inbox:conversation", args=[messages[0].conversation_id])
+
+    latest = client_for(alice).get(url).content.decode()
+    whole = client_for(alice).get(url, {"whole": "1"}).content.decode()
+
+    assert "Nachricht 000" not in latest and f"Nachricht {THREAD_LIMIT + 4:03d}" in latest
+    assert "Show the whole conversation" in latest
+    assert "Nachricht 000" in whole and "Show the whole conversation" not in whole
