@@ -15,13 +15,13 @@ import phonenumbers
 from django.conf import settings
 from django.core.management.base import CommandParser, OutputWrapper
 from django.db import connection, transaction
-from django.db.models import Max
 from django.utils import timezone
 
 from accounts.models import User
 from contacts.actions import add_note, create_contact
 from contacts.identities import IdentityKind, normalise
 from contacts.models import Contact, ContactKind, Gender, Identity, IdentitySource, Tag
+from lib.bulk import reserve_ids
 
 Kind, Source = IdentityKind, IdentitySource
 
@@ -321,7 +321,7 @@ def generate_contacts(count: int, *, stdout: OutputWrapper | None = None) -> int
     while added < count:
         size = min(BATCH_SIZE, count - added)
         with transaction.atomic():
-            ids = _reserve_contact_ids(size)
+            ids = reserve_ids(Contact, size)
             rng = random.Random(ids[0])  # noqa: S311 - demo data, not secrets
             contacts, identities, tags = [], [], []
             for contact_id in ids:
@@ -443,20 +443,6 @@ def _check_number_patterns() -> None:
         for suffix in ("0" * digits, "5" * digits, "9" * digits):
             if not phonenumbers.is_valid_number(phonenumbers.parse(prefix + suffix)):
                 raise ValueError(f"{prefix} with {digits} digits makes invalid numbers")
-
-
-def _reserve_contact_ids(count: int) -> list[int]:
-    table = Contact._meta.db_table
-    if connection.vendor == "postgresql":
-        # Ids drawn from the sequence are never handed out twice, even to concurrent inserts.
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                [table, count],
-            )
-            return [row[0] for row in cursor.fetchall()]
-    start = (Contact.objects.aggregate(highest=Max("id"))["highest"] or 0) + 1
-    return list(range(start, start + count))
 
 
 def _without_taken_addresses(identities: list[IdentityRow]) -> list[IdentityRow]:

@@ -15,7 +15,6 @@ from typing import Any
 
 from django.core.management.base import CommandParser, OutputWrapper
 from django.db import connection, transaction
-from django.db.models import Max
 from django.utils import timezone
 
 from accounts.models import User
@@ -35,6 +34,7 @@ from inbox.models import (
     Membership,
     Message,
 )
+from lib.bulk import reserve_ids
 
 PROVIDER, HANDMADE, DAYS = "demo", 240, 30
 MANAGER, ANNA, ERIK = (
@@ -361,7 +361,7 @@ def generate_conversations(
         size = min(BATCH, count - added)
         rng = random.Random(first_number + added)  # noqa: S311 - demo data, not secrets
         with transaction.atomic():
-            ids = _reserve_ids(Conversation, size)
+            ids = reserve_ids(Conversation, size)
             conversations, rows = [], []
             for offset, conversation_id in enumerate(ids):
                 inbox = inboxes[rng.randrange(len(inboxes))]
@@ -449,19 +449,6 @@ def _reserve_numbers(count: int) -> int:
     counter.value += count
     counter.save(update_fields=["value"])
     return first
-
-
-def _reserve_ids(model: Any, count: int) -> list[int]:
-    table = model._meta.db_table
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                [table, count],
-            )
-            return [row[0] for row in cursor.fetchall()]
-    start = (model.objects.aggregate(highest=Max("id"))["highest"] or 0) + 1
-    return list(range(start, start + count))
 
 
 def _insert(conversations: list[tuple[Any, ...]], messages: list[tuple[Any, ...]]) -> None:
