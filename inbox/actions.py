@@ -29,6 +29,7 @@ from inbox.models import (
     Inbox,
     Message,
 )
+from inbox.sanitise import sanitise_email_html
 from lib.errors import ActionRefused
 
 MAX_BODY = 50_000
@@ -151,7 +152,7 @@ def _store_inbound(
         is_flagged=blocked,
         created_at=received_at,
         body=fields["body"],
-        html=fields["html"],
+        html=sanitise_email_html(fields["html"]),
         provider=fields["provider"],
         provider_message_id=fields["provider_message_id"],
     )

@@ -368,3 +368,43 @@ def test_an_expired_ephemeral_contact_with_a_conversation_is_kept(open_inbox):
 
     assert remove_expired_ephemeral_contacts() == 0
     assert Contact.objects.filter(pk=contact.pk).exists()
+
+
+def test_email_html_is_sanitised_before_it_is_stored(open_inbox):
+    html = (
+        '<p onclick="steal()">Hallo <b>Team</b></p><script>alert(1)</script>'
+        '<a href="javascript:alert(2)">klick</a><a href="https://example.com">Shop</a>'
+        '<img src="x" onerror="alert(3)"><style>body{}</style>'
+    )
+
+    message = inbound(
+        open_inbox, address="kunde@example.de", channel="email", body="Hallo Team", html=html
+    )
+
+    stored = Message.objects.get(pk=message.pk).html
+    for bad in ("<script", "onclick", "onerror", "javascript:", "<style"):
+        assert bad not in stored
+    assert "<b>Team</b>" in stored
+    assert 'src="x"' not in stored
+    assert 'href="https://example.com"' in stored and "noopener" in stored
+
+
+def test_email_html_is_shown_only_in_a_sandboxed_frame(open_inbox, alice, client_for):
+    from django.urls import reverse
+
+    message = inbound(
+        open_inbox,
+        address="kunde@example.de",
+        channel="email",
+        body="x",
+        html="<p>Hallo <i>du</i></p>",
+    )
+
+    page = (
+        client_for(alice)
+        .get(reverse("inbox:conversation", args=[message.conversation_id]))
+        .content.decode()
+    )
+
+    assert '<iframe class="msg-html" sandbox=""' in page
+    assert 'srcdoc="&lt;p&gt;Hallo &lt;i&gt;du&lt;/i&gt;&lt;/p&gt;"' in page
