@@ -107,9 +107,10 @@ def row_updates(user: Any, state: LiveState) -> list[RowUpdate] | None:
     stable = sorted(
         (
             (last_message_at, pk)
-            for pk, last_message_at in Conversation.objects.filter(
-                pk__in=shown - moving
-            ).values_list("pk", "last_message_at")
+            # Row ids come from the page: only the user's own conversations count.
+            for pk, last_message_at in Conversation.objects.visible_to(user)
+            .filter(pk__in=shown - moving)
+            .values_list("pk", "last_message_at")
         ),
         reverse=True,
     )

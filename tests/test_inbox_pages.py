@@ -421,3 +421,24 @@ def test_a_long_thread_shows_the_latest_messages_and_offers_the_whole_conversati
     assert "Nachricht 000" not in latest and f"Nachricht {THREAD_LIMIT + 4:03d}" in latest
     assert "Show the whole conversation" in latest
     assert "Nachricht 000" in whole and "Show the whole conversation" not in whole
+
+
+def test_live_never_reveals_conversations_of_another_inbox_named_by_the_page(
+    client_for, bob, inboxes
+):
+    a, b = inboxes
+    foreign = inbound(a, "+49 170 3333333")
+    since = timezone.now().isoformat()
+    own = inbound(b, "+49 170 4444444")
+
+    html = (
+        client_for(bob)
+        .get(
+            reverse("inbox:live"),
+            {"since": since, "view": "all", "shown": [foreign.pk], "open": foreign.pk},
+        )
+        .content.decode()
+    )
+
+    assert f"conversation-row-{own.pk}" in html
+    assert f"conversation-row-{foreign.pk}" not in html
