@@ -442,3 +442,30 @@ def test_live_never_reveals_conversations_of_another_inbox_named_by_the_page(
 
     assert f"conversation-row-{own.pk}" in html
     assert f"conversation-row-{foreign.pk}" not in html
+
+
+@pytest.mark.parametrize("tab", ["cases", "messages"])
+def test_the_cases_and_messages_tabs_run_a_fixed_number_of_queries(
+    client_for, alice, inboxes, tab, django_assert_max_num_queries
+):
+    from inbox import actions as inbox_actions
+
+    a, _b = inboxes
+    first = inbound(a, "+49 170 5555555")
+    contact_id = first.contact_id
+    url = reverse("contacts:detail", args=[contact_id])
+    client = client_for(alice)
+    with django_assert_max_num_queries(40) as few:
+        client.get(url, {"tab": tab})
+    for n in range(6):
+        conversation = inbound(a, "+49 170 5555555", body=f"Frage {n}")
+        inbox_actions.set_status(conversation, status="resolved", actor=max_manager_of(a))
+
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(url, {"tab": tab})
+
+    assert response.status_code == 200
+
+
+def max_manager_of(inbox):
+    return inbox.memberships.get(role="manager").user
