@@ -108,9 +108,9 @@ def test_the_absorbed_contacts_page_leads_to_the_survivor(client_for, max_manage
     assert response["Location"] == reverse("contacts:detail", args=[jana.pk])
 
 
-def test_undo_restores_both_contacts_exactly(client_for, max_manager, pair):
-    jana, duplicate = pair
-    before = {
+def state_of(*contacts):
+    """Everything a merge touches, per contact, to compare before and after."""
+    return {
         c.pk: (
             c.first_name,
             c.company,
@@ -119,8 +119,13 @@ def test_undo_restores_both_contacts_exactly(client_for, max_manager, pair):
             set(c.identities.values_list("normalised", flat=True)),
             set(c.notes.values_list("body", flat=True)),
         )
-        for c in (jana, duplicate)
+        for c in contacts
     }
+
+
+def test_undo_restores_both_contacts_exactly(client_for, max_manager, pair):
+    jana, duplicate = pair
+    before = state_of(jana, duplicate)
     event = merge_contacts(
         survivor=jana, absorbed=duplicate, choices={"company": "absorbed"}, actor=max_manager
     )
@@ -128,17 +133,7 @@ def test_undo_restores_both_contacts_exactly(client_for, max_manager, pair):
     response = client_for(max_manager).post(reverse("contacts:merge_undo", args=[event.pk]))
 
     assert response.status_code == 302
-    after = {
-        c.pk: (
-            c.first_name,
-            c.company,
-            dict(c.attributes),
-            set(c.tags.values_list("name", flat=True)),
-            set(c.identities.values_list("normalised", flat=True)),
-            set(c.notes.values_list("body", flat=True)),
-        )
-        for c in Contact.objects.filter(pk__in=[jana.pk, duplicate.pk])
-    }
+    after = state_of(*Contact.objects.filter(pk__in=[jana.pk, duplicate.pk]))
     assert after == before
     assert Contact.objects.get(pk=duplicate.pk).merged_into is None
     assert ContactEvent.objects.filter(contact=jana, kind=ContactEvent.Kind.MERGE_UNDONE).exists()
