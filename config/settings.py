@@ -203,7 +203,18 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # comes back within the hour (the sweepers catch anything sooner).
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": _read("CELERY_VISIBILITY_TIMEOUT", env.int, 3600),
+    "socket_connect_timeout": 3,
+}
+# Publishing while Redis is down gives up within about a second: the row is committed and the
+# sweeper publishes it later, so a reply never hangs on the broker.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="switchboard")
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False

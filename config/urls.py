@@ -15,6 +15,9 @@ urlpatterns = [
     path("settings/", include("inbox.settings_urls")),
     path("contacts/", include("contacts.urls")),
     path("campaigns/", include("campaigns.urls")),
+    path("webhooks/", include("inbox.webhook_urls")),
+    # django-anymail's inbound (and tracking) webhooks: /anymail/<esp>/inbound/
+    path("anymail/", include("anymail.urls")),
     path("django-admin/", admin.site.urls),
 ]
 

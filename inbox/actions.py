@@ -2,14 +2,18 @@
 writes a ConversationEvent; deliveries are enqueued only after commit."""
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
 from contacts import actions as contact_actions
@@ -18,6 +22,7 @@ from contacts.matching import match_contacts
 from contacts.models import Contact, ContactKind, Identity, IdentitySource
 from inbox.access import rights_in
 from inbox.models import (
+    Attachment,
     Comment,
     ContactState,
     Conversation,
@@ -27,6 +32,7 @@ from inbox.models import (
     DeliveryStatus,
     Direction,
     Inbox,
+    InboxChannel,
     Message,
 )
 from inbox.sanitise import sanitise_email_html
@@ -49,6 +55,21 @@ def next_number() -> int:
 
 
 @dataclass(frozen=True)
+class IncomingFile:
+    """An attachment of an inbound message: its bytes, or where the provider keeps them."""
+
+    filename: str
+    content_type: str
+    content: bytes | None = None
+    source_url: str = ""
+
+    @property
+    def safe_filename(self) -> str:
+        name = get_valid_filename(Path(self.filename or "attachment").name) or "attachment"
+        return name[-150:]
+
+
+@dataclass(frozen=True)
 class Received:
     message: Message
     created: bool
@@ -65,6 +86,10 @@ def receive_message(
     html: str = "",
     subject: str = "",
     received_at: datetime | None = None,
+    inbox_channel: InboxChannel | None = None,
+    thread: Conversation | None = None,
+    new_thread: bool = False,
+    attachments: Sequence[IncomingFile] = (),
 ) -> Received:
     """Store an inbound message once, in the right conversation, linked to the right contact.
 
@@ -73,6 +98,12 @@ def receive_message(
     links, several leave the conversation "contact to confirm", none creates an ephemeral
     contact. A blocked sender's message is stored and flagged but not routed. Raises
     ValidationError for a malformed address.
+
+    The message continues the sender's not-resolved conversation in the inbox, unless
+    `thread` names the conversation it answers (e-mail threading, reopened if resolved) or
+    `new_thread` asks for a new one (an e-mail that answers nothing). `inbox_channel` is our
+    number or address it was sent to. Attachments with content are stored at once; those
+    with only a `source_url` (provider media) are stored empty for a task to fetch.
     """
     existing = Message.objects.filter(
         provider=provider, provider_message_id=provider_message_id
@@ -91,7 +122,11 @@ def receive_message(
                 provider=provider,
                 provider_message_id=provider_message_id,
                 received_at=received_at or timezone.now(),
+                inbox_channel=inbox_channel,
+                thread=thread,
+                new_thread=new_thread,
             )
+            _store_attachments(message, attachments)
     except IntegrityError:
         # The same provider id was stored by a concurrent delivery a moment ago.
         message = Message.objects.get(provider=provider, provider_message_id=provider_message_id)
@@ -100,7 +135,15 @@ def receive_message(
 
 
 def _store_inbound(
-    *, inbox: Inbox, channel: str, address: str, received_at: datetime, **fields: Any
+    *,
+    inbox: Inbox,
+    channel: str,
+    address: str,
+    received_at: datetime,
+    inbox_channel: InboxChannel | None,
+    thread: Conversation | None,
+    new_thread: bool,
+    **fields: Any,
 ) -> Message:
     match = match_contacts(channel, address)
     contact, identity, state, candidates = None, None, ContactState.LINKED, []
@@ -128,7 +171,12 @@ def _store_inbound(
             .first()
         )
     blocked = bool(contact and contact.is_blocked)
-    conversation = _open_conversation(inbox, channel, match.normalised, contact)
+    if thread is not None:
+        conversation = Conversation.objects.select_for_update().get(pk=thread.pk)
+    elif new_thread:
+        conversation = None
+    else:
+        conversation = _open_conversation(inbox, channel, match.normalised, contact)
     if conversation is None:
         conversation = Conversation.objects.create(
             inbox=inbox,
@@ -138,6 +186,7 @@ def _store_inbound(
             identity=identity,
             channel=channel,
             address=match.normalised,
+            inbox_channel=inbox_channel,
             number=next_number(),
             subject=fields.get("subject", "")[:300],
             is_flagged=blocked,
@@ -164,6 +213,8 @@ def _store_inbound(
         "is_flagged": blocked,
         "updated_at": timezone.now(),
     }
+    if conversation.inbox_channel_id is None and inbox_channel is not None:
+        changes["inbox_channel"] = inbox_channel
     Conversation.objects.filter(pk=conversation.pk).update(**changes)
     for field, value in changes.items():
         setattr(conversation, field, value)
@@ -172,6 +223,20 @@ def _store_inbound(
     if contact is not None:
         Contact.objects.filter(pk=contact.pk).update(last_activity_at=received_at)
     return message
+
+
+def _store_attachments(message: Message, attachments: Sequence[IncomingFile]) -> None:
+    for incoming in attachments:
+        attachment = Attachment(
+            message=message,
+            filename=incoming.safe_filename,
+            content_type=incoming.content_type[:100],
+            source_url=incoming.source_url[:500],
+        )
+        if incoming.content is not None:
+            attachment.size = len(incoming.content)
+            attachment.file.save(incoming.safe_filename, ContentFile(incoming.content), save=False)
+        attachment.save()
 
 
 def _open_conversation(
@@ -223,8 +288,17 @@ def reply(
     rights = rights_in(actor, conversation)
     if not rights.can_reply:
         raise PermissionDenied(rights.reply_blocked_reason)
-    from inbox.tasks import deliver_message
+    return queue_outbound(conversation, body=body, actor=actor, client_id=client_id)
 
+
+def queue_outbound(
+    conversation: Conversation, *, body: str, actor: Any, client_id: uuid.UUID | None = None
+) -> Message:
+    """The one path of every outbound message: a `queued` row, delivered after commit by
+    inbox.tasks.deliver_message. The caller holds the transaction and checked the rights."""
+    from inbox.tasks import enqueue_delivery
+
+    now = timezone.now()
     message = Message.objects.create(
         conversation=conversation,
         direction=Direction.OUTBOUND,
@@ -232,13 +306,14 @@ def reply(
         author=actor,
         status=DeliveryStatus.QUEUED,
         client_id=client_id,
+        created_at=now,
+        due_at=now,
     )
-    now = timezone.now()
     Conversation.objects.filter(pk=conversation.pk).update(
         last_message_at=now, last_message_preview=_preview(body), waiting_since=None, updated_at=now
     )
     _event(conversation, ConversationEvent.Kind.REPLY_SENT, actor, message=message.pk)
-    deliver_message.delay_on_commit(message.pk)
+    enqueue_delivery(message.pk)
     return message
 
 

@@ -77,6 +77,32 @@ class Channel(models.TextChoices):
     EMAIL = "email", _("E-mail")
 
 
+class InboxChannel(models.Model):
+    """A phone number or e-mail address an inbox owns: inbound messages to it land in the inbox,
+    replies go out from it. Credentials never live here; they come from the environment."""
+
+    inbox = models.ForeignKey(Inbox, on_delete=models.CASCADE, related_name="channels")
+    kind = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    address = models.CharField(
+        _("address"),
+        max_length=254,
+        help_text=_("A phone number in international format, or an e-mail address."),
+    )
+    label = models.CharField(_("label"), max_length=100, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["kind", "address"]
+        verbose_name = _("channel")
+        verbose_name_plural = _("channels")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "address"], name="inboxchannel_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.address}"
+
+
 class ConversationStatus(models.TextChoices):
     OPEN = "open", _("Open")
     PENDING = "pending", _("Pending")
@@ -142,6 +168,10 @@ class Conversation(models.Model):
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
     address = models.CharField(
         _("address"), max_length=320, help_text=_("The sender's normalised address.")
+    )
+    # Our number or address the customer wrote to; replies go out from it.
+    inbox_channel = models.ForeignKey(
+        InboxChannel, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     number = models.PositiveBigIntegerField(_("number"), unique=True)
     status = models.CharField(
@@ -238,6 +268,12 @@ class Message(models.Model):
     provider_message_id = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001
     status = models.CharField(max_length=16, choices=DeliveryStatus.choices)
     error = models.CharField(max_length=300, blank=True)
+    error_code = models.CharField(max_length=32, blank=True)
+    # Outbound delivery: how often it was tried, when the next try is due (the sweeper
+    # re-enqueues queued rows whose time has passed) and when the last try started.
+    attempts = models.PositiveSmallIntegerField(default=0)
+    due_at = models.DateTimeField(null=True, blank=True)
+    attempted_at = models.DateTimeField(null=True, blank=True)
     client_id = models.UUIDField(null=True, blank=True, unique=True)
     is_flagged = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
@@ -253,10 +289,11 @@ class Message(models.Model):
         ]
         indexes = [
             models.Index(fields=["conversation", "created_at", "id"], name="message_thread_idx"),
+            models.Index(fields=["due_at"], name="message_due_idx", condition=Q(status="queued")),
             models.Index(
-                fields=["status", "created_at"],
-                name="message_queued_idx",
-                condition=Q(status="queued"),
+                fields=["attempted_at"],
+                name="message_sending_idx",
+                condition=Q(status="sending"),
             ),
         ]
 
@@ -270,10 +307,22 @@ def attachment_path(instance: "Attachment", filename: str) -> str:
 
 class Attachment(models.Model):
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
-    file = models.FileField(upload_to=attachment_path, max_length=300)
+    file = models.FileField(upload_to=attachment_path, max_length=300, blank=True)
     filename = models.CharField(max_length=200)
     content_type = models.CharField(max_length=100)
     size = models.PositiveBigIntegerField(default=0)
+    # Provider media (MMS, WhatsApp) is fetched by a task: until then `file` is empty.
+    source_url = models.CharField(max_length=500, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["id"],
+                name="attachment_pending_idx",
+                condition=Q(file="") & ~Q(source_url="") & Q(error=""),
+            )
+        ]
 
     def __str__(self) -> str:
         return self.filename

@@ -1,47 +1,40 @@
-"""Delivery of outbound messages. Tasks take ids, claim their row, and may run twice."""
+"""Delivery tasks. They take ids, call inbox.delivery, and may run twice (DESIGN.md §6)."""
 
-from datetime import timedelta
+import logging
 
 from celery import shared_task
-from django.utils import timezone
 
-SWEEP_AFTER = timedelta(minutes=2)
+logger = logging.getLogger("switchboard.delivery")
+
+
+def enqueue_delivery(message_id: int) -> None:
+    """Publish the delivery task once the row is committed. A broker that is down loses
+    nothing: the row stays `queued` and the sweeper publishes it later."""
+    deliver_message.delay_on_commit(message_id)
 
 
 @shared_task
 def deliver_message(message_id: int) -> None:
-    """Send one queued message through its channel, exactly once.
+    """Send one queued message through its channel, exactly once."""
+    from inbox import delivery
 
-    The conditional UPDATE queued → sending is the claim: a second run of this task (a
-    redelivery after a worker died) finds nothing to claim and stops.
-    """
-    from inbox.channels import console
-    from inbox.models import DeliveryStatus, Message
-
-    claimed = Message.objects.filter(pk=message_id, status=DeliveryStatus.QUEUED).update(
-        status=DeliveryStatus.SENDING
-    )
-    if not claimed:
-        return
-    message = Message.objects.select_related("conversation").get(pk=message_id)
-    result = console.send(message)
-    Message.objects.filter(pk=message_id, status=DeliveryStatus.SENDING).update(
-        status=DeliveryStatus.SENT,
-        provider=result.provider,
-        provider_message_id=result.provider_message_id,
-    )
+    outcome = delivery.send_queued(message_id)
+    if outcome is not None and outcome.retry_in is not None:
+        try:
+            deliver_message.apply_async((message_id,), countdown=outcome.retry_in)
+        except Exception:  # the broker is down: the sweeper retries when the time comes
+            logger.warning("could not schedule the retry of message %s", message_id, exc_info=True)
 
 
 @shared_task
 def sweep_queued_messages() -> int:
-    """Re-enqueue messages left `queued` (the broker was down at commit, or the process died
-    between commit and enqueue). Runs every minute from beat."""
-    from inbox.models import DeliveryStatus, Message
+    """Every minute from beat: re-enqueue queued messages whose time has passed (the broker
+    was down, or the process died between commit and enqueue), and settle sends a dead
+    worker left behind."""
+    from inbox import delivery
 
-    stale = Message.objects.filter(
-        status=DeliveryStatus.QUEUED, created_at__lt=timezone.now() - SWEEP_AFTER
-    ).values_list("pk", flat=True)[:500]
-    ids = list(stale)
+    delivery.settle_lost_sends()
+    ids = delivery.overdue_queued()
     for message_id in ids:
         deliver_message.delay(message_id)
     return len(ids)

@@ -257,7 +257,7 @@ def test_the_sweeper_re_enqueues_replies_left_queued(open_inbox, alice):
     conversation = inbound(open_inbox).conversation
     with mock.patch("inbox.tasks.deliver_message.delay_on_commit"):
         message = actions.reply(conversation, body="Danke!", actor=alice)
-    Message.objects.filter(pk=message.pk).update(created_at=timezone.now() - timedelta(minutes=5))
+    Message.objects.filter(pk=message.pk).update(due_at=timezone.now() - timedelta(minutes=5))
 
     assert sweep_queued_messages() == 1
 

@@ -1,10 +1,51 @@
-"""Outbound providers, one small module each. Every provider exposes
-`send(message) -> SendResult`; the delivery task picks one by the conversation's channel."""
+"""Outbound providers, one small module each (DESIGN.md §4).
+
+Every provider exposes `send(message) -> SendResult` and signals trouble with one of three
+exceptions, which decide what delivery does next:
+
+- `TransientFailure`: the provider did not take the message (HTTP 429 or 5xx, connection
+  refused); delivery tries again later with exponential backoff.
+- `PermanentFailure`: the provider refused it for good (invalid number, opted out); the
+  message is marked failed with the reason, and an agent may retry it by hand.
+- `UnknownOutcome`: the request may have reached the provider (the connection dropped after
+  sending); the message is marked unknown and is never resent automatically.
+
+`provider_for(channel)` picks the module from settings: SMS and WhatsApp by `SMS_BACKEND`
+(console, locmem or twilio), e-mail always through Django's `EMAIL_BACKEND` (SMTP, anymail…).
+"""
 
 from dataclasses import dataclass
+from importlib import import_module
+from types import ModuleType
+
+from django.conf import settings
 
 
 @dataclass(frozen=True)
 class SendResult:
     provider: str
     provider_message_id: str
+
+
+class DeliveryError(Exception):
+    def __init__(self, reason: str, code: str = "") -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.code = code
+
+
+class TransientFailure(DeliveryError):
+    """Not accepted this time; worth trying again."""
+
+
+class PermanentFailure(DeliveryError):
+    """Refused for good."""
+
+
+class UnknownOutcome(DeliveryError):
+    """The provider may or may not have accepted it."""
+
+
+def provider_for(channel: str) -> ModuleType:
+    name = "email" if channel == "email" else settings.SMS_BACKEND
+    return import_module(f"inbox.channels.{name}")

@@ -1,5 +1,5 @@
-"""The development channel: "sends" by logging, so replies flow end to end without a
-provider. The real SMS, WhatsApp and e-mail providers come with the channels issue."""
+"""The development channel for SMS and WhatsApp: "sends" by logging, so replies flow end to
+end without a provider (SMS_BACKEND=console, the default)."""
 
 import logging
 import uuid
