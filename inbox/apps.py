@@ -7,6 +7,9 @@ class InboxConfig(AppConfig):
     verbose_name = _("Inbox")
 
     def ready(self) -> None:
+        # Inbound e-mail: a receiver of django-anymail's `inbound` signal.
+        from inbox import email_inbound  # noqa: F401
+
         # contacts cannot import the inbox; the inbox adds its part to erasure and export.
         from contacts import erasure, exports
         from inbox.erasure import erase_conversations

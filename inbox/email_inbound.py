@@ -1,0 +1,1 @@
+"""Inbound e-mail through django-anymail's inbound webhooks (connected in InboxConfig.ready)."""
