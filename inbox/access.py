@@ -10,7 +10,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
-from inbox.models import Conversation, Inbox, InboxRole, Membership, Message
+from inbox.models import Attachment, Conversation, Inbox, InboxRole, Membership, Message
 
 
 def inbox_role(user: Any, inbox: Inbox) -> str | None:
@@ -107,6 +107,16 @@ def access_message(user: Any, message_id: int) -> Message:
             conversation__in=Conversation.objects.visible_to(user)
         ).select_related("conversation__inbox"),
         pk=message_id,
+    )
+
+
+def access_attachment(user: Any, attachment_id: int) -> Attachment:
+    """An attachment of a conversation the user may see (404 otherwise)."""
+    return get_object_or_404(
+        Attachment.objects.filter(
+            message__conversation__in=Conversation.objects.visible_to(user)
+        ).exclude(file=""),
+        pk=attachment_id,
     )
 
 

@@ -8,10 +8,9 @@ class InboxConfig(AppConfig):
 
     def ready(self) -> None:
         # Inbound e-mail: a receiver of django-anymail's `inbound` signal.
-        from inbox import email_inbound  # noqa: F401
-
         # contacts cannot import the inbox; the inbox adds its part to erasure and export.
         from contacts import erasure, exports
+        from inbox import email_inbound  # noqa: F401
         from inbox.erasure import erase_conversations
         from inbox.exports import conversations_section
 

@@ -5,11 +5,11 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts.http import AuthenticatedRequest
 from accounts.models import Organisation, User
@@ -17,8 +17,8 @@ from contacts import actions as contact_actions
 from contacts.access import access_contact, require
 from contacts.identities import CHANNEL_KINDS
 from contacts.panel import panel_context
-from inbox import actions, assignment, linking
-from inbox.access import access_conversation, access_message
+from inbox import actions, assignment, delivery, linking
+from inbox.access import access_attachment, access_conversation, access_message
 from inbox.forms import AssignForm, CommentForm, NewContactForm, ReplyForm, StatusForm
 from inbox.models import Conversation, ConversationStatus
 from inbox.variables import render_variables
@@ -105,6 +105,35 @@ def message_comment(request: AuthenticatedRequest, message_id: int) -> HttpRespo
         context = panel_context(request.user, contact, "cases", embedded=True)
         return render(request, "contacts/detail.html#contact-panel", context)
     return redirect(reverse("contacts:detail", args=[contact.pk]) + "?tab=cases")
+
+
+@require_GET
+def attachment_download(request: AuthenticatedRequest, attachment_id: int) -> FileResponse:
+    """A customer's file, only for users who may see its conversation; always downloaded,
+    never rendered inline (it is untrusted content)."""
+    attachment = access_attachment(request.user, attachment_id)
+    response = FileResponse(
+        attachment.file.open("rb"), as_attachment=True, filename=attachment.filename
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_POST
+def message_retry(request: AuthenticatedRequest, message_id: int) -> HttpResponse:
+    """Send a failed reply again, or one whose delivery is unknown (after a confirmation)."""
+    message = access_message(request.user, message_id)
+    access_conversation(request.user, message.conversation_id, for_write=True)
+    try:
+        delivery.retry(message, actor=request.user)
+    except PermissionDenied as refused:
+        messages.error(request, str(refused) or _("You cannot reply to this conversation."))
+        return _back(request, message.conversation_id, status=403)
+    except ActionRefused as refused:
+        messages.error(request, str(refused))
+        return _back(request, message.conversation_id, status=422)
+    messages.success(request, _("Sending again."))
+    return _back(request, message.conversation_id)
 
 
 @require_POST

@@ -1,4 +1,5 @@
-"""Delivery tasks. They take ids, call inbox.delivery, and may run twice (DESIGN.md §6)."""
+"""Delivery and media tasks. They take ids, call inbox.delivery or inbox.media, and may run
+twice (DESIGN.md §6)."""
 
 import logging
 
@@ -11,6 +12,12 @@ def enqueue_delivery(message_id: int) -> None:
     """Publish the delivery task once the row is committed. A broker that is down loses
     nothing: the row stays `queued` and the sweeper publishes it later."""
     deliver_message.delay_on_commit(message_id)
+
+
+def enqueue_attachment_fetch(attachment_id: int) -> None:
+    """Publish the media download once the attachment row is committed; the sweeper
+    publishes it again if the broker was down."""
+    fetch_attachment.delay_on_commit(attachment_id)
 
 
 @shared_task
@@ -27,14 +34,25 @@ def deliver_message(message_id: int) -> None:
 
 
 @shared_task
+def fetch_attachment(attachment_id: int) -> str:
+    """Download a provider's medium into its attachment (nothing when already there)."""
+    from inbox import media
+
+    return media.fetch(attachment_id).value
+
+
+@shared_task
 def sweep_queued_messages() -> int:
     """Every minute from beat: re-enqueue queued messages whose time has passed (the broker
-    was down, or the process died between commit and enqueue), and settle sends a dead
-    worker left behind."""
-    from inbox import delivery
+    was down, or the process died between commit and enqueue), settle sends a dead worker
+    left behind, and re-enqueue media downloads still pending. Returns how many messages
+    were re-enqueued."""
+    from inbox import delivery, media
 
     delivery.settle_lost_sends()
     ids = delivery.overdue_queued()
     for message_id in ids:
         deliver_message.delay(message_id)
+    for attachment_id in media.overdue():
+        fetch_attachment.delay(attachment_id)
     return len(ids)

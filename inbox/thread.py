@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from inbox.access import inbox_role, rights_in
+from inbox.delivery import explain as explain_delivery
 from inbox.list import conversation_title, display_address
 from inbox.models import (
     Comment,
@@ -66,6 +67,9 @@ def thread_entries(
             comments.filter(created_at__gte=since),
             events.filter(created_at__gte=since),
         )
+    for message in messages:
+        if message.status in (DeliveryStatus.FAILED, DeliveryStatus.UNKNOWN):
+            message.problem = explain_delivery(message)  # type: ignore[attr-defined]
     entries = [Entry("message", m) for m in messages]
     entries += [Entry("comment", c) for c in comments.select_related("author")]
     for event in events.select_related("actor"):

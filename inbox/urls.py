@@ -48,4 +48,10 @@ urlpatterns = [
         name="contact_create",
     ),
     path("m/<int:message_id>/comment/", conversation_views.message_comment, name="message_comment"),
+    path("m/<int:message_id>/retry/", conversation_views.message_retry, name="message_retry"),
+    path(
+        "a/<int:attachment_id>/",
+        conversation_views.attachment_download,
+        name="attachment_download",
+    ),
 ]

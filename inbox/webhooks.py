@@ -1,20 +1,239 @@
-"""Provider webhooks (placeholder until the Twilio handlers land in this change)."""
+"""Twilio's webhooks: inbound SMS and WhatsApp messages, and delivery status callbacks.
 
+Both verify `X-Twilio-Signature` with the account's auth token against PUBLIC_BASE_URL plus
+the path and query Twilio requested: behind a TLS-terminating proxy the app sees another
+scheme and host than Twilio signed, so the request's own URL cannot be trusted for this.
+Both answer fast — verify, store, enqueue — and are safe to replay (DESIGN.md §6): a message
+is stored once per MessageSid, and delivery status only moves forward.
+"""
+
+import logging
+import mimetypes
+
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
+from twilio.request_validator import RequestValidator
+
+from contacts.identities import normalise_phone
+from inbox import delivery
+from inbox.actions import IncomingFile, receive_message
+from inbox.models import Channel, DeliveryStatus, Direction, InboxChannel, Message
+from inbox.tasks import enqueue_attachment_fetch
+
+logger = logging.getLogger("switchboard.webhooks")
+
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+MAX_MEDIA = 10  # Twilio sends at most 10 media per message
+
+# Twilio's MessageStatus → ours. `receiving`/`received` describe inbound messages and are
+# ignored; `partially_delivered` (some segments arrived) is not yet `delivered`.
+TWILIO_STATUSES = {
+    "accepted": DeliveryStatus.QUEUED,
+    "scheduled": DeliveryStatus.QUEUED,
+    "queued": DeliveryStatus.QUEUED,
+    "sending": DeliveryStatus.SENDING,
+    "sent": DeliveryStatus.SENT,
+    "partially_delivered": DeliveryStatus.SENT,
+    "delivered": DeliveryStatus.DELIVERED,
+    "read": DeliveryStatus.READ,
+    "undelivered": DeliveryStatus.FAILED,
+    "failed": DeliveryStatus.FAILED,
+    "canceled": DeliveryStatus.FAILED,
+}
+
+# Twilio's wording of the codes agents meet most, for callbacks that carry no ErrorMessage
+# (https://www.twilio.com/docs/api/errors). Stored with the message as the provider's text.
+TWILIO_ERRORS = {
+    "21211": "Invalid 'To' phone number",
+    "21408": "Permission to send an SMS has not been enabled for the region",
+    "21610": "The recipient has unsubscribed (replied STOP)",
+    "21614": "'To' number is not a valid mobile number",
+    "30003": "Unreachable destination handset",
+    "30004": "Message blocked",
+    "30005": "Unknown destination handset",
+    "30006": "Landline or unreachable carrier",
+    "30007": "Message filtered by the carrier",
+    "30008": "Unknown error",
+    "63016": "Outside the WhatsApp 24-hour window; a template is needed",
+}
 
 
 @login_not_required
 @csrf_exempt
 @require_POST
 def twilio_inbound(request: HttpRequest) -> HttpResponse:
-    return HttpResponse(status=501)
+    """An SMS or WhatsApp message from a customer, stored once per MessageSid.
+
+    The inbox is the one owning the `To` number on the message's channel (`whatsapp:`
+    addresses are WhatsApp). A number no inbox owns is answered 200 with empty TwiML and a
+    warning in the log: there is nothing to route the message to, an error status would only
+    make Twilio try its fallback URL and raise debugger alerts, and Twilio keeps the message
+    in its logs, so it can be looked up once the number is set up in Settings → Inboxes.
+    A malformed `From` is refused with 400 and nothing is stored. Media are fetched by a
+    task after commit; the answer is empty TwiML, so Twilio sends no automatic reply.
+    """
+    if not _signed(request):
+        return _forbidden()
+    params = request.POST
+    sid = params.get("MessageSid") or params.get("SmsMessageSid") or ""
+    if not sid:
+        return _bad_request(_("MessageSid is missing."))
+    sender = params.get("From", "")
+    channel = Channel.WHATSAPP if sender.lower().startswith("whatsapp:") else Channel.SMS
+    try:
+        address = normalise_phone(sender)
+    except ValidationError as exc:
+        return _bad_request(_("From is not a phone number: %(reason)s") % {"reason": _text(exc)})
+    ours = _our_channel(channel, params.get("To", ""))
+    if ours is None:
+        logger.warning(
+            "Twilio message %s to %r: no inbox owns this %s number; not stored",
+            sid,
+            params.get("To", ""),
+            channel,
+        )
+        return _twiml()
+    try:
+        received = receive_message(
+            inbox=ours.inbox,
+            channel=channel,
+            address=address,
+            body=params.get("Body", ""),
+            provider="twilio",
+            provider_message_id=sid,
+            inbox_channel=ours,
+            attachments=_media(params),
+        )
+    except ValidationError as exc:
+        return _bad_request(_text(exc))
+    if received.created and _media_count(params):
+        for attachment_id in received.message.attachments.values_list("pk", flat=True):
+            enqueue_attachment_fetch(attachment_id)
+    return _twiml()
 
 
 @login_not_required
 @csrf_exempt
 @require_POST
 def twilio_status(request: HttpRequest) -> HttpResponse:
-    return HttpResponse(status=501)
+    """A delivery status callback for one of our outbound messages, applied forward only.
+
+    The message is found by its MessageSid, or — when its send ended `unknown` and we never
+    learned the SID — by our id in the `message` query parameter that
+    inbox.channels.twilio put on the callback URL; the SID is then recorded. A callback for a
+    message we do not know, or a status we do not track, changes nothing (204, logged).
+    """
+    if not _signed(request):
+        return _forbidden()
+    params = request.POST
+    sid = params.get("MessageSid") or params.get("SmsSid") or ""
+    reported = (params.get("MessageStatus") or params.get("SmsStatus") or "").lower()
+    status = TWILIO_STATUSES.get(reported)
+    if status is None:
+        logger.info("Twilio status %r for %s ignored", reported, sid)
+        return HttpResponse(status=204)
+    message, by_our_id = _outbound_message(sid, request.GET.get("message", ""))
+    if message is None:
+        logger.info("Twilio status %r for unknown message %s ignored", reported, sid)
+        return HttpResponse(status=204)
+    code = params.get("ErrorCode", "").strip()
+    error = (
+        _error_text(code, params.get("ErrorMessage", "")) if status == DeliveryStatus.FAILED else ""
+    )
+    delivery.record_status(
+        message, status, error_code=code, error=error, provider_id=sid if by_our_id else ""
+    )
+    return HttpResponse(status=204)
+
+
+def _signed(request: HttpRequest) -> bool:
+    token = settings.TWILIO_AUTH_TOKEN
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not token or not signature:
+        return False
+    url = settings.PUBLIC_BASE_URL + request.get_full_path()
+    return bool(RequestValidator(token).validate(url, request.POST, signature))
+
+
+def _our_channel(channel: str, to: str) -> InboxChannel | None:
+    try:
+        number = normalise_phone(to)
+    except ValidationError:
+        return None
+    return (
+        InboxChannel.objects.select_related("inbox")
+        .filter(kind=channel, address=number)
+        .order_by()
+        .first()
+    )
+
+
+def _media_count(params: QueryDict) -> int:
+    count = params.get("NumMedia", "0")
+    return min(int(count), MAX_MEDIA) if count.isdigit() else 0
+
+
+def _media(params: QueryDict) -> list[IncomingFile]:
+    files = []
+    for n in range(_media_count(params)):
+        url = params.get(f"MediaUrl{n}", "")
+        if not url:
+            continue
+        content_type = params.get(f"MediaContentType{n}", "") or "application/octet-stream"
+        extension = mimetypes.guess_extension(content_type.split(";")[0].strip()) or ""
+        kind = content_type.split("/")[0] or "media"
+        files.append(IncomingFile(f"{kind}-{n + 1}{extension}", content_type, source_url=url))
+    return files
+
+
+def _outbound_message(sid: str, our_id: str) -> tuple[Message | None, bool]:
+    if sid:
+        message = (
+            Message.objects.filter(
+                provider="twilio", provider_message_id=sid, direction=Direction.OUTBOUND
+            )
+            .only("pk", "conversation_id")
+            .first()
+        )
+        if message is not None:
+            return message, False
+    if our_id.isdigit():
+        message = (
+            Message.objects.filter(
+                pk=int(our_id), direction=Direction.OUTBOUND, provider_message_id__isnull=True
+            )
+            .only("pk", "conversation_id")
+            .first()
+        )
+        return message, message is not None and bool(sid)
+    return None, False
+
+
+def _error_text(code: str, message: str) -> str:
+    text = message.strip() or TWILIO_ERRORS.get(code, "")
+    if code and text:
+        return f"Twilio error {code}: {text}"
+    return f"Twilio error {code}" if code else text
+
+
+def _text(exc: ValidationError) -> str:
+    return " ".join(exc.messages)
+
+
+def _twiml() -> HttpResponse:
+    return HttpResponse(EMPTY_TWIML, content_type="text/xml")
+
+
+def _forbidden() -> HttpResponse:
+    return HttpResponse(
+        _("Invalid or missing X-Twilio-Signature."), status=403, content_type="text/plain"
+    )
+
+
+def _bad_request(reason: str) -> HttpResponse:
+    return HttpResponse(reason, status=400, content_type="text/plain; charset=utf-8")

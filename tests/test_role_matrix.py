@@ -9,9 +9,11 @@ so that a new URL cannot escape it.
 """
 
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from inbox import actions
+from inbox.models import Attachment
 from tests.factories import inbound, inbox_with
 
 PUBLIC = {
@@ -26,7 +28,7 @@ PUBLIC = {
     "webhooks:twilio_inbound",
     "webhooks:twilio_status",
 }
-INBOX_SCOPED = {"conversation_id", "message_id", "inbox_id"}
+INBOX_SCOPED = {"conversation_id", "message_id", "inbox_id", "attachment_id"}
 SKIP_NAMESPACES = {"admin", "anymail"}
 
 
@@ -65,7 +67,14 @@ def world(alice, bob, max_manager):
     conversation = message.conversation
     actions.reply(conversation, body="Hallo", actor=alice)
     actions.add_comment(conversation, body="intern", actor=alice)
-    return {"conversation_id": conversation.pk, "message_id": message.pk, "inbox_id": inbox_a.pk}
+    attachment = Attachment(message=message, filename="invoice.pdf", content_type="application/pdf")
+    attachment.file.save("invoice.pdf", ContentFile(b"%PDF-1.4"), save=True)
+    return {
+        "conversation_id": conversation.pk,
+        "message_id": message.pk,
+        "inbox_id": inbox_a.pk,
+        "attachment_id": attachment.pk,
+    }
 
 
 def url_for(name, pattern, ids):
