@@ -43,7 +43,7 @@ SWEEP_GRACE = timedelta(minutes=2)
 STALE_SENDING = timedelta(minutes=10)
 
 # Delivery status only moves forward: an update applies only to rows of a lower rank.
-RANK = {
+RANK: dict[str, int] = {
     DeliveryStatus.QUEUED: 0,
     DeliveryStatus.SENDING: 1,
     DeliveryStatus.UNKNOWN: 2,
