@@ -1,0 +1,90 @@
+"""SMS end to end in real Chromium: a message Twilio posts to our webhook appears live in the
+agent's list; the agent replies, and the delivery status in the thread moves on when Twilio's
+status callback arrives — no reload."""
+
+import pytest
+import requests
+from playwright.sync_api import expect
+from twilio.request_validator import RequestValidator
+
+from contacts.attributes import ensure_builtin_definitions
+from inbox.channels import locmem
+from inbox.models import Conversation, Inbox, InboxChannel, InboxRole, Membership, Message
+from tests.browser.pages import log_in
+from tests.factories import PASSWORD, OrganisationFactory, UserFactory
+
+pytestmark = [pytest.mark.browser]
+
+TOKEN = "browser-test-twilio-token"  # noqa: S105 - a test credential
+
+
+@pytest.fixture
+def service(transactional_db, settings, live_server):
+    settings.SMS_BACKEND = "locmem"
+    settings.TWILIO_AUTH_TOKEN = TOKEN
+    settings.PUBLIC_BASE_URL = live_server.url
+    locmem.reset()
+    ensure_builtin_definitions()
+    OrganisationFactory()
+    inbox = Inbox.objects.create(name="Kundenservice", mode="open")
+    InboxChannel.objects.create(inbox=inbox, kind="sms", address="+4930123456")
+    anna = UserFactory(email="anna@nordlicht.example", display_name="Anna Schmidt")
+    Membership.objects.create(inbox=inbox, user=anna, role=InboxRole.MEMBER)
+    yield inbox, anna
+    locmem.reset()
+
+
+def post_signed(url: str, params: dict[str, str]) -> requests.Response:
+    signature = RequestValidator(TOKEN).compute_signature(url, params)
+    return requests.post(url, data=params, headers={"X-Twilio-Signature": signature}, timeout=10)
+
+
+def test_an_inbound_sms_appears_live_and_the_reply_shows_its_delivery(
+    service, live_server, new_page, screenshot
+):
+    _inbox, anna = service
+    page = new_page()
+    log_in(page, anna.email, PASSWORD)
+    expect(page.locator(".conv-row")).to_have_count(0)
+
+    answer = post_signed(
+        f"{live_server.url}/webhooks/twilio/",
+        {
+            "MessageSid": "SM" + "1" * 32,
+            "AccountSid": "AC" + "f" * 32,
+            "From": "+491701234567",
+            "To": "+4930123456",
+            "Body": "Hallo, ist meine Bestellung 4711 schon unterwegs?",
+            "NumMedia": "0",
+        },
+    )
+    assert answer.status_code == 200 and "<Response></Response>" in answer.text
+
+    row = page.locator(".conv-row").first
+    expect(row).to_contain_text("Bestellung 4711", timeout=10_000)
+    screenshot(page, "sms-inbound-live")
+    conversation = Conversation.objects.get()
+    row.locator("a.conv-link").click()
+    page.wait_for_url(f"**/inbox/c/{conversation.pk}/")
+
+    page.locator("textarea[data-composer]").fill("Ja, sie kommt morgen. Viele Grüße")
+    page.get_by_role("button", name="Send").click()
+    reply = page.locator(".msg-out").last
+    expect(reply.locator("[data-delivery]")).to_have_text("Sent")
+    [sent] = locmem.outbox
+    assert (sent.to, sent.from_) == ("+491701234567", "+4930123456")
+
+    status = post_signed(
+        f"{live_server.url}/webhooks/twilio/status/?message={sent.message_id}",
+        {"MessageSid": sent.sid, "MessageStatus": "delivered", "To": "+491701234567"},
+    )
+    assert status.status_code in (200, 204)
+    expect(reply.locator("[data-delivery]")).to_have_text("Delivered", timeout=10_000)
+    screenshot(page, "sms-reply-delivered")
+
+    # An out-of-order "sent" afterwards changes nothing.
+    post_signed(
+        f"{live_server.url}/webhooks/twilio/status/?message={sent.message_id}",
+        {"MessageSid": sent.sid, "MessageStatus": "sent", "To": "+491701234567"},
+    )
+    assert Message.objects.get(pk=sent.message_id).status == "delivered"
