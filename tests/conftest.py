@@ -198,7 +198,9 @@ def screenshot(request) -> Callable[[object, str], Path]:
     def take(page, name: str) -> Path:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         path = ARTIFACTS / f"{name}.png"
-        page.screenshot(path=str(path), full_page=True)
+        # caret="initial": hiding the caret makes Playwright leave `style=""` on every input,
+        # which htmx 4 then copies onto swapped-in elements — a CSP error the app never causes.
+        page.screenshot(path=str(path), full_page=True, caret="initial")
         return path
 
     return take

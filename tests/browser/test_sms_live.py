@@ -15,7 +15,7 @@ from tests.factories import PASSWORD, OrganisationFactory, UserFactory
 
 pytestmark = [pytest.mark.browser]
 
-TOKEN = "browser-test-twilio-token"  # noqa: S105 - a test credential
+TOKEN = "browser-test-twilio-token"
 
 
 @pytest.fixture
@@ -88,3 +88,36 @@ def test_an_inbound_sms_appears_live_and_the_reply_shows_its_delivery(
         {"MessageSid": sent.sid, "MessageStatus": "sent", "To": "+491701234567"},
     )
     assert Message.objects.get(pk=sent.message_id).status == "delivered"
+
+
+def test_a_failed_reply_shows_the_reason_and_retry_sends_it(service, new_page, screenshot):
+    from inbox.actions import receive_message
+    from inbox.channels import PermanentFailure
+
+    inbox, anna = service
+    conversation = receive_message(
+        inbox=inbox,
+        channel="sms",
+        address="+491701234567",
+        body="Bitte rufen Sie mich an.",
+        provider="twilio",
+        provider_message_id="SM" + "2" * 32,
+        inbox_channel=inbox.channels.get(),
+    ).message.conversation
+    locmem.failures.append(PermanentFailure("Twilio 400: Unreachable destination", "30003"))
+    page = new_page()
+    log_in(page, anna.email, PASSWORD)
+    page.goto(f"/inbox/c/{conversation.pk}/")
+
+    page.locator("textarea[data-composer]").fill("Wir rufen Sie gleich an.")
+    page.get_by_role("button", name="Send").click()
+    reply = page.locator(".msg-out").last
+    expect(reply.locator("[data-delivery]")).to_have_text("Failed")
+    expect(reply.locator(".msg-problem")).to_contain_text("Not delivered.")
+    expect(reply.locator(".msg-problem")).to_contain_text("Unreachable destination")
+    expect(reply.locator(".msg-problem")).to_contain_text("Error code 30003")
+    screenshot(page, "sms-reply-failed")
+
+    reply.get_by_role("button", name="Retry").click()
+    expect(page.locator(".msg-out").last.locator("[data-delivery]")).to_have_text("Sent")
+    assert [sent.body for sent in locmem.outbox] == ["Wir rufen Sie gleich an."]
