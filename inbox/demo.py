@@ -23,12 +23,14 @@ from inbox.actions import receive_message, set_status
 from inbox.assignment import assign
 from inbox.models import (
     AgentCapacity,
+    Channel,
     Conversation,
     ConversationEvent,
     Counter,
     DeliveryStatus,
     Direction,
     Inbox,
+    InboxChannel,
     InboxMode,
     InboxRole,
     Membership,
@@ -44,6 +46,14 @@ MANAGER, ANNA, ERIK = (
 )
 SERVICE, SALES = "Kundenservice", "Vertrieb"
 INBOXES = {SERVICE: InboxMode.OPEN, SALES: InboxMode.ASSIGNMENT}
+# Our numbers and addresses (example ranges: +49 30 … is Berlin, example.com is reserved).
+CHANNELS = [
+    (SERVICE, Channel.SMS, "+4930901820"),
+    (SERVICE, Channel.WHATSAPP, "+4930901820"),
+    (SERVICE, Channel.EMAIL, "service@nordlicht.example"),
+    (SALES, Channel.SMS, "+4930901821"),
+    (SALES, Channel.EMAIL, "vertrieb@nordlicht.example"),
+]
 # The manager runs both inboxes, Anna works in both, Erik only in sales.
 MEMBERSHIPS = [
     (SERVICE, MANAGER, InboxRole.MANAGER),
@@ -197,6 +207,10 @@ def seed_inboxes() -> dict[str, Inbox]:
             )
     if ERIK in users:
         AgentCapacity.objects.get_or_create(user=users[ERIK], defaults={"limit": 4})
+    for inbox_name, kind, address in CHANNELS:
+        InboxChannel.objects.get_or_create(
+            kind=kind, address=address, defaults={"inbox": inboxes[inbox_name]}
+        )
     return inboxes
 
 

@@ -93,3 +93,15 @@ def test_bulk_conversations_use_the_counter_and_existing_contacts(db, settings):
         assert first.direction == Direction.INBOUND
     total = Message.objects.filter(conversation__in=list(added)).count()
     assert 60 <= total <= 60 * 12
+
+
+def test_the_demo_inboxes_own_numbers_and_addresses(db):
+    from inbox.demo import seed_inboxes
+    from inbox.models import InboxChannel
+
+    seed_inboxes()
+    seed_inboxes()
+
+    owned = set(InboxChannel.objects.values_list("inbox__name", "kind"))
+    assert ("Kundenservice", "sms") in owned and ("Kundenservice", "email") in owned
+    assert InboxChannel.objects.count() == 5
