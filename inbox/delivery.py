@@ -124,6 +124,10 @@ def send_queued(message_id: int) -> Outcome | None:
     except UnknownOutcome as exc:
         _settle(message, DeliveryStatus.UNKNOWN, exc.reason, exc.code)
         return Outcome(DeliveryStatus.UNKNOWN)
+    except Exception as exc:  # a bug or a time limit mid-send: it may have gone out
+        logger.exception("message %s: unexpected error while sending", message_id)
+        _settle(message, DeliveryStatus.UNKNOWN, f"{type(exc).__name__}: {exc}", "")
+        return Outcome(DeliveryStatus.UNKNOWN)
     # A status callback may have arrived first and moved the row on already: record the
     # provider id regardless, the status only if it is still ours to move.
     Message.objects.filter(pk=message_id, provider_message_id__isnull=True).update(

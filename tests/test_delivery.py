@@ -316,3 +316,11 @@ def test_attachments_download_only_for_users_of_the_inbox(client_for, conversati
     assert response["X-Content-Type-Options"] == "nosniff"
     assert b"".join(response.streaming_content) == b"%PDF-1.4 test"
     assert client_for(bob).get(f"/inbox/a/{attachment.pk}/").status_code == 404
+
+
+def test_an_unexpected_error_mid_send_is_unknown_not_resent(conversation, alice):
+    with mock.patch.object(locmem, "send", side_effect=RuntimeError("boom")):
+        message = _reply(conversation, alice)
+
+    assert message.status == DeliveryStatus.UNKNOWN
+    assert "RuntimeError: boom" in delivery.explain(message)
