@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Organisation
 from contacts.attributes import is_profile_editable, profile
 from contacts.forms import AGENT_IDENTITY_KINDS, IdentityForm
+from contacts.identities import PHONE_KINDS
 from contacts.merging import undo_blocker
 from contacts.models import AttributeDefinition, Contact, ContactEvent, Note
 from lib.pagination import paginate
@@ -35,6 +36,38 @@ TAB_PROVIDERS: dict[str, tuple[TabProvider, str]] = {}
 def register_tab(name: str, provider: TabProvider, template: str) -> None:
     """Fill the panel tab `name` with `provider(user, contact)` rendered by `template`."""
     TAB_PROVIDERS[name] = (provider, template)
+
+
+# Buttons in the panel's header that belong to a later app ("Send message" comes from the
+# inbox): the provider returns the context its template needs, or None when the user may not
+# use the action. A provider may name a `slot`: the DOM id of an empty element rendered under
+# the buttons, where the action opens its form.
+ActionProvider = Callable[[Any, Contact], dict[str, Any] | None]
+ACTION_PROVIDERS: dict[str, tuple[ActionProvider, str]] = {}
+
+
+def register_action(name: str, provider: ActionProvider, template: str) -> None:
+    """Show the action `name` on every contact panel where `provider(user, contact)` allows."""
+    ACTION_PROVIDERS[name] = (provider, template)
+
+
+def panel_actions(user: Any, contact: Contact) -> list[dict[str, Any]]:
+    actions = []
+    for name, (provider, template) in ACTION_PROVIDERS.items():
+        context = provider(user, contact)
+        if context is not None:
+            actions.append({"name": name, "template": template, **context})
+    return actions
+
+
+def phone_numbers(contact: Contact) -> list[Any]:
+    """The contact's numbers that can be called (tel: links), each once, from the prefetched
+    identities."""
+    numbers: dict[str, Any] = {}
+    for identity in contact.identities.all():
+        if identity.kind in PHONE_KINDS:
+            numbers.setdefault(identity.normalised, identity)
+    return list(numbers.values())
 
 
 NOTES_PER_PAGE = 20
@@ -67,6 +100,8 @@ def panel_context(user: Any, contact: Contact, tab: str, **extra: Any) -> dict[s
         "tabs": TABS,
         "header_job_title": contact.job_title if "job_title" in shown_keys else "",
         "header_company": contact.company if "company" in shown_keys else "",
+        "panel_actions": panel_actions(user, contact),
+        "phone_numbers": phone_numbers(contact),
         **extra,
     }
     if tab == "summary":

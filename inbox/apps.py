@@ -39,3 +39,9 @@ class InboxConfig(AppConfig):
 
         register_tab("cases", cases_tab, "contacts/_tab_cases.html")
         register_tab("messages", messages_tab, "contacts/_tab_messages.html")
+
+        # "Send message" on the contact card: the contacts app shows what the inbox registers.
+        from contacts.panel import register_action
+        from inbox.outbound_views import send_action
+
+        register_action("send_message", send_action, "inbox/contact_send.html#send-action")

@@ -52,6 +52,7 @@ CHANNELS = [
     (SERVICE, Channel.WHATSAPP, "+4930901820"),
     (SERVICE, Channel.EMAIL, "service@nordlicht.example"),
     (SALES, Channel.SMS, "+4930901821"),
+    (SALES, Channel.WHATSAPP, "+4930901821"),
     (SALES, Channel.EMAIL, "vertrieb@nordlicht.example"),
 ]
 # The manager runs both inboxes, Anna works in both, Erik only in sales.

@@ -1,12 +1,15 @@
 """Changes managers and admins make in Settings → Inboxes: create an inbox, rename it or switch
-its mode, add and remove members and change their role.
+its mode, add and remove members and change their role, add and remove its channels (the
+numbers and addresses customers write to).
 
-Inboxes and memberships are settings, not customer data, so these actions write no event row
-of their own; removing a member hands their conversations in that inbox back to the team,
-which does write conversation events. Every action checks the actor's right again, so a view
+Inboxes, memberships and channels are settings, not customer data, so these actions write no
+event row of their own (channel changes are logged, since they change where messages go);
+removing a member hands their conversations in that inbox back to the team, which does write
+conversation events. Every action checks the actor's right again, so a view
 that forgot to cannot change anything it should not.
 """
 
+import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -14,17 +17,22 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from contacts.identities import format_phone
 from inbox.access import inbox_role
 from inbox.models import (
+    Channel,
     Conversation,
     ConversationEvent,
     ConversationStatus,
     Inbox,
+    InboxChannel,
     InboxMode,
     InboxRole,
     Membership,
 )
 from lib.errors import ActionRefused
+
+logger = logging.getLogger("switchboard.settings")
 
 
 def _require_manager(actor: Any, inbox: Inbox) -> None:
@@ -161,3 +169,47 @@ def _membership_of(memberships: list[Membership], user: Any, inbox: Inbox) -> Me
     raise ActionRefused(
         _("%(name)s is no longer a member of %(inbox)s.") % {"name": user, "inbox": inbox}
     )
+
+
+@transaction.atomic
+def add_channel(inbox: Inbox, *, kind: str, address: str, label: str, actor: Any) -> InboxChannel:
+    """Give the inbox a number or address: inbound messages to it land here, replies go out
+    from it. `address` is already normalised (settings_forms.ChannelForm). A number or
+    address belongs to one inbox only: ActionRefused names the inbox that has it, also when
+    another manager added it a moment ago."""
+    _require_manager(actor, inbox)
+    if kind not in Channel.values:
+        raise ActionRefused(_("Choose SMS, WhatsApp or e-mail."))
+    owner = InboxChannel.objects.filter(kind=kind, address=address).select_related("inbox").first()
+    if owner is None:
+        try:
+            with transaction.atomic():
+                channel = InboxChannel.objects.create(
+                    inbox=inbox, kind=kind, address=address, label=label.strip()
+                )
+        except IntegrityError:
+            owner = InboxChannel.objects.select_related("inbox").get(kind=kind, address=address)
+        else:
+            logger.info("%s added %s %s to inbox %s", actor.pk, kind, address, inbox.pk)
+            return channel
+    shown = address if kind == Channel.EMAIL else format_phone(address)
+    if owner.inbox_id == inbox.pk:
+        raise ActionRefused(
+            _("%(address)s is already a channel of this inbox.") % {"address": shown}
+        )
+    raise ActionRefused(
+        _("%(address)s already belongs to the inbox %(inbox)s.")
+        % {"address": shown, "inbox": owner.inbox}
+    )
+
+
+@transaction.atomic
+def remove_channel(channel: InboxChannel, *, actor: Any) -> None:
+    """Take the number or address away from its inbox. Messages to it are no longer accepted
+    there; conversations that came in on it keep their history, and their replies go out from
+    the inbox's other channel of that kind, if it has one (inbox.delivery.sender_for)."""
+    _require_manager(actor, channel.inbox)
+    logger.info(
+        "%s removed %s %s from inbox %s", actor.pk, channel.kind, channel.address, channel.inbox_id
+    )
+    channel.delete()

@@ -3,10 +3,12 @@
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from inbox.models import AgentCapacity, Inbox, InboxMode, InboxRole
+from contacts.identities import normalise_email, normalise_phone
+from inbox.models import AgentCapacity, Channel, Inbox, InboxMode, InboxRole
 
 # One sentence each, shown under the mode's name in the inbox form.
 MODE_EXPLANATIONS = {
@@ -96,3 +98,30 @@ class CapacityForm(forms.Form):
             "required": _("Enter a capacity."),
         },
     )
+
+
+class ChannelForm(forms.Form):
+    """A number or address for the inbox; the address comes back normalised (E.164 for SMS
+    and WhatsApp, lower-case for e-mail), the form in which providers name it."""
+
+    kind = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, initial=Channel.SMS)
+    address = forms.CharField(
+        label=_("Number or address"),
+        max_length=254,
+        error_messages={"required": _("Enter a phone number or an e-mail address.")},
+    )
+    label = forms.CharField(label=_("Label"), max_length=100, required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        kind, address = data.get("kind"), data.get("address")
+        if not kind or not address:
+            return data
+        try:
+            data["address"] = (
+                normalise_email(address) if kind == Channel.EMAIL else normalise_phone(address)
+            )
+        except ValidationError as invalid:
+            self.add_error("address", invalid)
+        data["label"] = (data.get("label") or "").strip()
+        return data

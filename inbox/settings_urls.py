@@ -24,4 +24,10 @@ urlpatterns = [
         views.member_remove,
         name="member_remove",
     ),
+    path("inboxes/<int:inbox_id>/channels/", views.channel_add, name="channel_add"),
+    path(
+        "inboxes/<int:inbox_id>/channels/<int:channel_id>/remove/",
+        views.channel_remove,
+        name="channel_remove",
+    ),
 ]

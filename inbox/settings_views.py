@@ -1,5 +1,7 @@
 """Settings → Inboxes: managers of an inbox (and admins, who manage every inbox) set its name
-and mode, its members and their roles, and the members' routing capacity.
+and mode, its members and their roles, the members' routing capacity, and its channels (the
+numbers and addresses customers write to; the provider credentials come from the environment
+and are only described here, never stored or shown).
 
 Every change is a plain POST that redirects back to the inbox; an htmx request gets the
 members fragment instead, with the toast appended by the middleware. Every URL that names an
@@ -12,6 +14,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
@@ -23,11 +26,12 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import require_admin
 from accounts.http import AuthenticatedRequest
+from contacts.identities import format_phone
 from inbox import settings_actions as actions
 from inbox.access import access_inbox, inbox_role, managed_inboxes, manages_any_inbox
 from inbox.assignment import set_capacity
-from inbox.models import AgentCapacity, Inbox, InboxRole, Membership
-from inbox.settings_forms import AddMemberForm, CapacityForm, InboxForm, RoleForm
+from inbox.models import AgentCapacity, Channel, Inbox, InboxChannel, InboxRole, Membership
+from inbox.settings_forms import AddMemberForm, CapacityForm, ChannelForm, InboxForm, RoleForm
 from lib.errors import ActionRefused
 from lib.htmx import is_partial_request, render_page
 
@@ -53,8 +57,11 @@ def inboxes(request: AuthenticatedRequest) -> HttpResponse:
     rows = (
         Inbox.objects.filter(pk__in=managed_inboxes(request.user).values("pk"))
         .annotate(
-            member_count=Count("memberships"),
-            manager_count=Count("memberships", filter=Q(memberships__role=InboxRole.MANAGER)),
+            member_count=Count("memberships", distinct=True),
+            manager_count=Count(
+                "memberships", filter=Q(memberships__role=InboxRole.MANAGER), distinct=True
+            ),
+            channel_count=Count("channels", distinct=True),
         )
         .order_by("name", "id")
     )
@@ -188,6 +195,96 @@ def member_remove(request: AuthenticatedRequest, inbox_id: int, user_id: int) ->
     return _back_to_members(request, inbox)
 
 
+@require_POST
+def channel_add(request: AuthenticatedRequest, inbox_id: int) -> HttpResponse:
+    inbox = access_inbox(request.user, inbox_id, manage=True)
+    form = ChannelForm(request.POST)
+    if not form.is_valid():
+        return _back_to_channels(request, inbox, form=form, status=422)
+    data = form.cleaned_data
+    try:
+        channel = actions.add_channel(
+            inbox,
+            kind=data["kind"],
+            address=data["address"],
+            label=data["label"],
+            actor=request.user,
+        )
+    except ActionRefused as refused:
+        form.add_error("address", refused.message)
+        return _back_to_channels(request, inbox, form=form, status=422)
+    messages.success(
+        request,
+        _("%(inbox)s now receives %(channel)s at %(address)s.")
+        % {"inbox": inbox, "channel": channel.get_kind_display(), "address": _shown(channel)},
+    )
+    return _back_to_channels(request, inbox)
+
+
+@require_POST
+def channel_remove(request: AuthenticatedRequest, inbox_id: int, channel_id: int) -> HttpResponse:
+    inbox = access_inbox(request.user, inbox_id, manage=True)
+    channel = get_object_or_404(
+        InboxChannel.objects.select_related("inbox"), inbox=inbox, pk=channel_id
+    )
+    actions.remove_channel(channel, actor=request.user)
+    messages.success(
+        request,
+        _("%(address)s no longer belongs to %(inbox)s.")
+        % {"address": _shown(channel), "inbox": inbox},
+    )
+    return _back_to_channels(request, inbox)
+
+
+def _back_to_channels(
+    request: AuthenticatedRequest,
+    inbox: Inbox,
+    *,
+    form: ChannelForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    if is_partial_request(request) or status != 200:
+        context = _detail_context(request, inbox, channel_form=form)
+        return render_page(
+            request, DETAIL_TEMPLATE, context, fragment="inbox-channels", status=status
+        )
+    return redirect(f"{reverse('inbox_settings:inbox_detail', args=[inbox.pk])}#channels")
+
+
+def provider_setup() -> dict[str, Any]:
+    """How the providers are configured, from the environment: the backends, whether the
+    credentials are present (never their values), and the webhook URLs to give each provider."""
+    base = settings.PUBLIC_BASE_URL
+    anymail = getattr(settings, "ANYMAIL", {})
+    return {
+        "sms_backend": settings.SMS_BACKEND,
+        "twilio_configured": bool(settings.TWILIO_ACCOUNT_SID and settings.TWILIO_AUTH_TOKEN),
+        "email_backend": settings.EMAIL_BACKEND,
+        "webhook_secret_set": bool(anymail.get("WEBHOOK_SECRET")),
+        "urls": [
+            (_("Twilio: a message comes in"), base + reverse("webhooks:twilio_inbound")),
+            (_("Twilio: status callback"), base + reverse("webhooks:twilio_status")),
+            (_("Postmark: inbound webhook"), f"{base}/anymail/postmark/inbound/"),
+            (
+                _("Mailgun: inbound route (store and notify)"),
+                f"{base}/anymail/mailgun/inbound_mime/",
+            ),
+        ],
+    }
+
+
+def _shown(channel: InboxChannel) -> str:
+    """A number as people read it (+49 40 1234567); an e-mail address as it is."""
+    return channel.address if channel.kind == Channel.EMAIL else format_phone(channel.address)
+
+
+def _channels(inbox: Inbox) -> list[InboxChannel]:
+    channels = list(InboxChannel.objects.filter(inbox=inbox).order_by("kind", "address"))
+    for channel in channels:
+        channel.shown = _shown(channel)  # type: ignore[attr-defined]
+    return channels
+
+
 def _membership(inbox: Inbox, user_id: int) -> Membership:
     return get_object_or_404(
         Membership.objects.select_related("user"), inbox=inbox, user_id=user_id
@@ -210,7 +307,11 @@ def _back_to_members(
 
 
 def _detail_context(
-    request: AuthenticatedRequest, inbox: Inbox, *, form: InboxForm | None = None
+    request: AuthenticatedRequest,
+    inbox: Inbox,
+    *,
+    form: InboxForm | None = None,
+    channel_form: ChannelForm | None = None,
 ) -> dict[str, Any]:
     memberships = list(
         Membership.objects.filter(inbox=inbox)
@@ -231,4 +332,7 @@ def _detail_context(
         "manager_count": sum(m.role == InboxRole.MANAGER for m in memberships),
         "add_form": AddMemberForm(inbox=inbox),
         "roles": RoleForm.base_fields["role"].choices,  # type: ignore[attr-defined]
+        "channels": _channels(inbox),
+        "channel_form": channel_form or ChannelForm(),
+        "providers": provider_setup(),
     }

@@ -104,4 +104,4 @@ def test_the_demo_inboxes_own_numbers_and_addresses(db):
 
     owned = set(InboxChannel.objects.values_list("inbox__name", "kind"))
     assert ("Kundenservice", "sms") in owned and ("Kundenservice", "email") in owned
-    assert InboxChannel.objects.count() == 5
+    assert InboxChannel.objects.count() == 6

@@ -84,6 +84,39 @@
     }
   });
 
+  // Variables in a form outside the agent workspace (the contact card's "Send message"):
+  // the button inserts its token at the cursor of the form's [data-variables] text box.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-insert-variable]");
+    var menus = document.querySelectorAll("details.send-variables[open]");
+    menus.forEach(function (menu) {
+      if (!menu.contains(event.target) || button) { menu.removeAttribute("open"); }
+    });
+    if (!button) { return; }
+    var field = button.closest("form") && button.closest("form").querySelector("textarea[data-variables]");
+    if (!field) { return; }
+    var token = button.getAttribute("data-insert-variable");
+    var start = field.selectionStart || 0;
+    var end = field.selectionEnd || 0;
+    field.value = field.value.slice(0, start) + token + field.value.slice(end);
+    field.focus();
+    field.setSelectionRange(start + token.length, start + token.length);
+  });
+
+  // After a region marked data-focus-on-swap is swapped in, focus moves into it: back to the
+  // control that asked for the refresh, else the first field with an error, else the
+  // element marked data-autofocus — so keyboard users stay where they were working.
+  document.addEventListener("htmx:after:swap", function (event) {
+    var ctx = event.detail && event.detail.ctx;
+    var id = ctx && ctx.target && ctx.target.id;
+    var region = id && document.getElementById(id);
+    if (!region || !region.hasAttribute("data-focus-on-swap")) { return; }
+    var source = ctx.sourceElement;
+    var again = source && source.id && source.hasAttribute("data-keep-focus") && document.getElementById(source.id);
+    var target = again || region.querySelector("[aria-invalid='true'], .field-invalid select, .field-invalid textarea, .field-invalid input") || region.querySelector("[data-autofocus]");
+    if (target) { target.focus({ preventScroll: false }); }
+  });
+
   document.addEventListener("DOMContentLoaded", function () { armToasts(document); });
   document.addEventListener("htmx:after:swap", function () { armToasts(document); });
 })();

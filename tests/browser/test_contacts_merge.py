@@ -72,6 +72,6 @@ def test_tabs_switch_over_htmx_and_the_phone_number_is_copied(manager, new_page)
     page.locator("#toasts").get_by_text("Copied to the clipboard").wait_for()
     assert page.evaluate("navigator.clipboard.readText()") == "+491701234567"
     assert (
-        page.get_by_role("link", name="+49 170 1234567").get_attribute("href")
+        page.get_by_role("link", name="+49 170 1234567", exact=True).get_attribute("href")
         == "tel:+491701234567"
     )

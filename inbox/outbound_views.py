@@ -1,0 +1,117 @@
+""" "Send message" on the contact card (seed 002): the form opens inside the contact panel
+(htmx) or as a page of its own (without JavaScript), and sends through inbox.outbound."""
+
+import uuid
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from accounts.http import AuthenticatedRequest
+from accounts.models import Organisation
+from contacts.access import access_contact
+from contacts.models import Contact
+from inbox.access import manages_any_inbox
+from inbox.list import display_address
+from inbox.models import Membership
+from inbox.outbound import send_to_contact
+from inbox.outbound_forms import SendForm, SendOptions
+from inbox.variables import VARIABLES, render_variables
+from lib.errors import ActionRefused
+from lib.htmx import is_partial_request, render_page
+
+TEMPLATE = "inbox/contact_send.html"
+FRAGMENT = "send-message"
+
+
+def send_action(user: Any, contact: Contact) -> dict[str, Any] | None:
+    """The contact panel's "Send message" button (contacts.panel.register_action): for
+    everyone who works in an inbox. Whether a channel is set up the form itself explains."""
+    if not (getattr(user, "is_admin", False) or Membership.objects.filter(user=user).exists()):
+        return None
+    return {
+        "send_url": reverse("inbox:contact_send", args=[contact.pk]),
+        "slot": FRAGMENT,
+    }
+
+
+def contact_send(request: AuthenticatedRequest, contact_id: int) -> HttpResponse:
+    contact = access_contact(request.user, contact_id)
+    if request.GET.get("closed"):
+        # "Cancel" in the panel puts the empty slot back.
+        if not is_partial_request(request):
+            return redirect("contacts:detail", contact_id=contact.pk)
+        return render(request, f"{TEMPLATE}#send-slot", {"contact": contact})
+    options = SendOptions(request.user, contact)
+    status = 200
+    if request.method != "POST":
+        form = SendForm(options=options, initial={"client_id": uuid.uuid4()})
+    elif request.POST.get("refresh"):
+        # Another address or channel was picked: narrow the choices, send nothing.
+        picked = SendForm(request.POST, options=options)
+        form = SendForm(options=options, initial=picked.refreshed_initial())
+    else:
+        form = SendForm(request.POST, options=options)
+        if form.is_valid():
+            sent = _send(request, contact, form)
+            if sent is not None:
+                return sent
+        status = 422
+    context = _context(request, contact, options, form)
+    return render_page(request, TEMPLATE, context, fragment=FRAGMENT, status=status)
+
+
+def _send(request: AuthenticatedRequest, contact: Contact, form: SendForm) -> HttpResponse | None:
+    """Send what the valid form says; None (with the errors on the form) when refused."""
+    data = form.cleaned_data
+    organisation = Organisation.load()
+    try:
+        sent = send_to_contact(
+            request.user,
+            contact,
+            inbox=data["inbox"],
+            channel=data["channel"],
+            address=data["address"],
+            body=render_variables(data["body"], organisation, contact),
+            subject=render_variables(data["subject"], organisation, contact),
+            client_id=data["client_id"],
+        )
+    except ValidationError as invalid:
+        for field, errors in invalid.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+        return None
+    except (ActionRefused, PermissionDenied) as refused:
+        form.add_error(None, str(getattr(refused, "message", "") or refused))
+        return None
+    conversation = sent.conversation
+    address = display_address(conversation)
+    messages.success(
+        request,
+        _("Message sent to %(address)s from %(inbox)s (conversation #%(number)s).")
+        % {"address": address, "inbox": conversation.inbox, "number": conversation.number},
+    )
+    if not is_partial_request(request):
+        return redirect("inbox:conversation", conversation_id=conversation.pk)
+    context = {"contact": contact, "sent": sent, "address": address, "send_url": _url(contact)}
+    return render(request, f"{TEMPLATE}#{FRAGMENT}", context)
+
+
+def _url(contact: Contact) -> str:
+    return reverse("inbox:contact_send", args=[contact.pk])
+
+
+def _context(
+    request: AuthenticatedRequest, contact: Contact, options: SendOptions, form: SendForm
+) -> dict[str, Any]:
+    return {
+        "contact": contact,
+        "form": form,
+        "options": options,
+        "send_url": _url(contact),
+        "variables": VARIABLES,
+        "can_set_up": manages_any_inbox(request.user),
+    }
