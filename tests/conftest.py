@@ -19,6 +19,9 @@ from config.celery import app as celery_app
 from contacts.attributes import ensure_builtin_definitions
 from tests.factories import OrganisationFactory, UserFactory
 
+# The fake providers' fixtures: `fake_twilio` (a local Twilio REST API) and `smtp_server`.
+pytest_plugins = ["tests.fakes.twilio_api", "tests.fakes.smtp"]
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless=new",

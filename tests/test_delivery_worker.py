@@ -35,7 +35,6 @@ from inbox import actions, delivery
 from inbox.models import DeliveryStatus, InboxChannel, Message
 from inbox.tasks import sweep_queued_messages
 from tests.factories import inbound, inbox_with
-from tests.fakes.twilio_api import FakeTwilio
 
 ROOT = Path(__file__).resolve().parent.parent
 REDIS_SERVER = shutil.which("redis-server")
@@ -146,20 +145,7 @@ def publishing_to(url: str) -> Iterator[None]:
 
 
 @pytest.fixture
-def twilio_api(settings) -> Iterator[FakeTwilio]:
-    from inbox.channels import twilio
-
-    with FakeTwilio() as fake:
-        settings.SMS_BACKEND = "twilio"
-        settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN = fake.account_sid, fake.auth_token
-        settings.TWILIO_API_BASE_URL = fake.url
-        twilio.client.cache_clear()
-        yield fake
-    twilio.client.cache_clear()
-
-
-@pytest.fixture
-def start_worker(twilio_api, redis, tmp_path) -> Iterator[Callable[[], subprocess.Popen[bytes]]]:
+def start_worker(fake_twilio, redis, tmp_path) -> Iterator[Callable[[], subprocess.Popen[bytes]]]:
     """Start `celery -A config worker` processes on the private Redis and this test database."""
     db = connection.settings_dict
     env = {
@@ -167,9 +153,9 @@ def start_worker(twilio_api, redis, tmp_path) -> Iterator[Callable[[], subproces
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
         "REDIS_URL": redis.url,
         "SMS_BACKEND": "twilio",
-        "TWILIO_ACCOUNT_SID": twilio_api.account_sid,
-        "TWILIO_AUTH_TOKEN": twilio_api.auth_token,
-        "TWILIO_API_BASE_URL": twilio_api.url,
+        "TWILIO_ACCOUNT_SID": fake_twilio.account_sid,
+        "TWILIO_AUTH_TOKEN": fake_twilio.auth_token,
+        "TWILIO_API_BASE_URL": fake_twilio.url,
         # An unacknowledged task comes back this soon after its worker died.
         "CELERY_VISIBILITY_TIMEOUT": "3",
         "DEBUG": "false",
@@ -228,14 +214,14 @@ def status_of(message: Message) -> str:
 
 
 def test_a_worker_killed_mid_send_leads_to_exactly_one_send(
-    conversation, alice, redis, twilio_api, start_worker
+    conversation, alice, redis, fake_twilio, start_worker
 ):
-    release = twilio_api.then_hang()  # Twilio takes the message and holds the answer
+    release = fake_twilio.then_hang()  # Twilio takes the message and holds the answer
     first = start_worker()
     with publishing_to(redis.url):
         message = actions.reply(conversation, body="Ihr Paket kommt morgen.", actor=alice)
 
-    wait_for(lambda: twilio_api.accepted, what="the worker to reach Twilio")
+    wait_for(lambda: fake_twilio.accepted, what="the worker to reach Twilio")
     assert status_of(message) == DeliveryStatus.SENDING
     os.killpg(first.pid, signal.SIGKILL)  # a real SIGKILL: no acknowledgement, no cleanup
     first.wait(10)
@@ -255,7 +241,7 @@ def test_a_worker_killed_mid_send_leads_to_exactly_one_send(
     )
     wait_for(lambda: "succeeded" in second.log_path.read_text(), 10, "the task to finish")
     assert "inbox.tasks.deliver_message" in second.log_path.read_text()
-    assert len(twilio_api.accepted) == 1
+    assert len(fake_twilio.accepted) == 1
 
     # The sweeper later shows the agent that the send's fate is unknown (never resent) …
     Message.objects.filter(pk=message.pk).update(
@@ -266,11 +252,11 @@ def test_a_worker_killed_mid_send_leads_to_exactly_one_send(
     # … until Twilio's status callback for it settles it.
     delivery.record_status(Message.objects.get(pk=message.pk), "delivered", provider_id="SMx")
     assert status_of(message) == DeliveryStatus.DELIVERED
-    assert len(twilio_api.accepted) == 1
+    assert len(fake_twilio.accepted) == 1
 
 
 def test_with_redis_down_replies_are_stored_queued_and_sent_when_it_returns(
-    conversation, alice, client_for, redis, twilio_api, start_worker
+    conversation, alice, client_for, redis, fake_twilio, start_worker
 ):
     start_worker()
     client = client_for(alice)
@@ -290,7 +276,7 @@ def test_with_redis_down_replies_are_stored_queued_and_sent_when_it_returns(
         message = Message.objects.get(conversation=conversation, direction="out")
         assert message.status == DeliveryStatus.QUEUED
         time.sleep(1)
-        assert not twilio_api.requests
+        assert not fake_twilio.requests
 
         redis.start()  # back, empty: the task was never published
         # Beat runs the sweeper every minute; here the minute has passed.
@@ -300,4 +286,4 @@ def test_with_redis_down_replies_are_stored_queued_and_sent_when_it_returns(
         assert sweep_queued_messages() == 1
 
         wait_for(lambda: status_of(message) == DeliveryStatus.SENT, 60, "the reply to be sent")
-    assert twilio_api.bodies() == ["Wir sind gleich für Sie da."]
+    assert fake_twilio.bodies() == ["Wir sind gleich für Sie da."]

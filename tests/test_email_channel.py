@@ -27,7 +27,6 @@ from inbox.models import Attachment, Conversation, DeliveryStatus, InboxChannel,
 from tests.factories import inbox_with
 
 # The `smtp_server` fixture: a real SMTP server on 127.0.0.1, Django's SMTP backend pointed at it.
-pytest_plugins = ["tests.fakes.smtp"]
 
 SUPPORT = "support@nordlicht.example"
 CUSTOMER = "jana.berg@example.org"
