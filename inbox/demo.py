@@ -346,8 +346,8 @@ CONVERSATION_COLUMNS = (
 MESSAGE_COLUMNS = (
     "conversation_id", "direction", "body", "author_id", "provider", "provider_message_id",
     "status", "created_at",
-    # Constant:
-    "html", "error", "is_flagged",
+    # Constant (the last five, given only to COPY):
+    "html", "error", "is_flagged", "error_code", "attempts",
 )  # fmt: skip
 
 
@@ -473,14 +473,14 @@ def _insert(conversations: list[tuple[Any, ...]], messages: list[tuple[Any, ...]
             CONVERSATION_COLUMNS,
             ((*r, "linked", "[]", False) for r in conversations),
         )
-        _copy(Message._meta.db_table, MESSAGE_COLUMNS, ((*r, "", "", False) for r in messages))
+        _copy(Message._meta.db_table, MESSAGE_COLUMNS, ((*r, "", "", False, "", 0) for r in messages))
         return
     fields = CONVERSATION_COLUMNS[:-3]
     Conversation.objects.bulk_create(
         (Conversation(**dict(zip(fields, row, strict=True))) for row in conversations),
         batch_size=1_000,
     )
-    message_fields = MESSAGE_COLUMNS[:-3]
+    message_fields = MESSAGE_COLUMNS[:-5]
     Message.objects.bulk_create(
         (Message(**dict(zip(message_fields, row, strict=True))) for row in messages),
         batch_size=1_000,
