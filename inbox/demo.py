@@ -473,7 +473,9 @@ def _insert(conversations: list[tuple[Any, ...]], messages: list[tuple[Any, ...]
             CONVERSATION_COLUMNS,
             ((*r, "linked", "[]", False) for r in conversations),
         )
-        _copy(Message._meta.db_table, MESSAGE_COLUMNS, ((*r, "", "", False, "", 0) for r in messages))
+        _copy(
+            Message._meta.db_table, MESSAGE_COLUMNS, ((*r, "", "", False, "", 0) for r in messages)
+        )
         return
     fields = CONVERSATION_COLUMNS[:-3]
     Conversation.objects.bulk_create(

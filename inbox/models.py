@@ -406,3 +406,34 @@ class ReadMarker(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} read {self.conversation} at {self.read_at}"
+
+
+class InboundEvent(models.Model):
+    """A provider's inbound webhook, stored as received before any routing (DESIGN.md §6:
+    verify, store, enqueue). Unique per provider id, so a replay stores nothing; a task turns
+    it into a message (`inbox.inbound`), and the sweeper retries events left unprocessed."""
+
+    provider = models.CharField(max_length=32)
+    event_id = models.CharField(max_length=200)
+    payload = models.JSONField()
+    received_at = models.DateTimeField(default=timezone.now)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    message = models.ForeignKey(
+        Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "event_id"], name="inboundevent_unique")
+        ]
+        indexes = [
+            models.Index(
+                fields=["received_at"],
+                name="inboundevent_pending_idx",
+                condition=Q(processed_at__isnull=True),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.event_id}"

@@ -20,6 +20,21 @@ def enqueue_attachment_fetch(attachment_id: int) -> None:
     fetch_attachment.delay_on_commit(attachment_id)
 
 
+def enqueue_inbound(event_id: int) -> None:
+    """Publish the routing of a stored inbound event once it is committed; the sweeper
+    publishes it again if the broker was down."""
+    process_inbound.delay_on_commit(event_id)
+
+
+@shared_task
+def process_inbound(event_id: int) -> None:
+    """Turn a stored provider event into a message in its inbox, then fetch its media."""
+    from inbox import inbound
+
+    for attachment_id in inbound.process(event_id):
+        enqueue_attachment_fetch(attachment_id)
+
+
 @shared_task
 def deliver_message(message_id: int) -> None:
     """Send one queued message through its channel, exactly once."""
@@ -45,10 +60,12 @@ def fetch_attachment(attachment_id: int) -> str:
 def sweep_queued_messages() -> int:
     """Every minute from beat: re-enqueue queued messages whose time has passed (the broker
     was down, or the process died between commit and enqueue), settle sends a dead worker
-    left behind, and re-enqueue media downloads still pending. Returns how many messages
-    were re-enqueued."""
-    from inbox import delivery, media
+    left behind, and re-enqueue inbound events and media downloads still pending. Returns
+    how many messages were re-enqueued."""
+    from inbox import delivery, inbound, media
 
+    for event_id in inbound.overdue():
+        process_inbound.delay(event_id)
     delivery.settle_lost_sends()
     ids = delivery.overdue_queued()
     for message_id in ids:

@@ -8,27 +8,24 @@ is stored once per MessageSid, and delivery status only moves forward.
 """
 
 import logging
-import mimetypes
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from twilio.request_validator import RequestValidator
 
 from contacts.identities import normalise_phone
-from inbox import delivery
-from inbox.actions import IncomingFile, receive_message
-from inbox.models import Channel, DeliveryStatus, Direction, InboxChannel, Message
-from inbox.tasks import enqueue_attachment_fetch
+from inbox import delivery, inbound
+from inbox.models import DeliveryStatus, Direction, Message
+from inbox.tasks import enqueue_inbound
 
 logger = logging.getLogger("switchboard.webhooks")
 
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
-MAX_MEDIA = 10  # Twilio sends at most 10 media per message
 
 # Twilio's MessageStatus → ours. `receiving`/`received` describe inbound messages and are
 # ignored; `partially_delivered` (some segments arrived) is not yet `delivered`.
@@ -67,15 +64,15 @@ TWILIO_ERRORS = {
 @csrf_exempt
 @require_POST
 def twilio_inbound(request: HttpRequest) -> HttpResponse:
-    """An SMS or WhatsApp message from a customer, stored once per MessageSid.
+    """An SMS or WhatsApp message from a customer: verify, store, enqueue (DESIGN.md §6).
 
-    The inbox is the one owning the `To` number on the message's channel (`whatsapp:`
-    addresses are WhatsApp). A number no inbox owns is answered 200 with empty TwiML and a
-    warning in the log: there is nothing to route the message to, an error status would only
-    make Twilio try its fallback URL and raise debugger alerts, and Twilio keeps the message
-    in its logs, so it can be looked up once the number is set up in Settings → Inboxes.
-    A malformed `From` is refused with 400 and nothing is stored. Media are fetched by a
-    task after commit; the answer is empty TwiML, so Twilio sends no automatic reply.
+    The form is stored once per MessageSid (`inbox.inbound.store_event`) and routed by a task
+    into the inbox owning the `To` number on the message's channel (`whatsapp:` addresses are
+    WhatsApp), media fetched after it. A replay stores nothing and enqueues nothing. A missing
+    MessageSid or a malformed `From` is refused with 400 and nothing is stored. A number no
+    inbox owns is still answered 200: the event is kept (see inbox.inbound.process), an error
+    status would only make Twilio try its fallback URL. The answer is empty TwiML, so Twilio
+    sends no automatic reply.
     """
     if not _signed(request):
         return _forbidden()
@@ -83,37 +80,15 @@ def twilio_inbound(request: HttpRequest) -> HttpResponse:
     sid = params.get("MessageSid") or params.get("SmsMessageSid") or ""
     if not sid:
         return _bad_request(_("MessageSid is missing."))
-    sender = params.get("From", "")
-    channel = Channel.WHATSAPP if sender.lower().startswith("whatsapp:") else Channel.SMS
     try:
-        address = normalise_phone(sender)
+        normalise_phone(params.get("From", ""))
     except ValidationError as exc:
         return _bad_request(_("From is not a phone number: %(reason)s") % {"reason": _text(exc)})
-    ours = _our_channel(channel, params.get("To", ""))
-    if ours is None:
-        logger.warning(
-            "Twilio message %s to %r: no inbox owns this %s number; not stored",
-            sid,
-            params.get("To", ""),
-            channel,
-        )
-        return _twiml()
-    try:
-        received = receive_message(
-            inbox=ours.inbox,
-            channel=channel,
-            address=address,
-            body=params.get("Body", ""),
-            provider="twilio",
-            provider_message_id=sid,
-            inbox_channel=ours,
-            attachments=_media(params),
-        )
-    except ValidationError as exc:
-        return _bad_request(_text(exc))
-    if received.created and _media_count(params):
-        for attachment_id in received.message.attachments.values_list("pk", flat=True):
-            enqueue_attachment_fetch(attachment_id)
+    payload = inbound.twilio_payload(params)
+    payload["MessageSid"] = sid
+    event = inbound.store_event(inbound.TWILIO, sid, payload)
+    if event is not None:
+        enqueue_inbound(event.pk)
     return _twiml()
 
 
@@ -158,37 +133,6 @@ def _signed(request: HttpRequest) -> bool:
         return False
     url = settings.PUBLIC_BASE_URL + request.get_full_path()
     return bool(RequestValidator(token).validate(url, request.POST, signature))
-
-
-def _our_channel(channel: str, to: str) -> InboxChannel | None:
-    try:
-        number = normalise_phone(to)
-    except ValidationError:
-        return None
-    return (
-        InboxChannel.objects.select_related("inbox")
-        .filter(kind=channel, address=number)
-        .order_by()
-        .first()
-    )
-
-
-def _media_count(params: QueryDict) -> int:
-    count = params.get("NumMedia", "0")
-    return min(int(count), MAX_MEDIA) if count.isdigit() else 0
-
-
-def _media(params: QueryDict) -> list[IncomingFile]:
-    files = []
-    for n in range(_media_count(params)):
-        url = params.get(f"MediaUrl{n}", "")
-        if not url:
-            continue
-        content_type = params.get(f"MediaContentType{n}", "") or "application/octet-stream"
-        extension = mimetypes.guess_extension(content_type.split(";")[0].strip()) or ""
-        kind = content_type.split("/")[0] or "media"
-        files.append(IncomingFile(f"{kind}-{n + 1}{extension}", content_type, source_url=url))
-    return files
 
 
 def _outbound_message(sid: str, our_id: str) -> tuple[Message | None, bool]:
