@@ -10,7 +10,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.text import get_valid_filename
@@ -49,6 +49,16 @@ def _event(conversation: Conversation, kind: str, actor: Any = None, **data: Any
 def next_number() -> int:
     """The next conversation number; the counter row stays locked until the caller's
     transaction ends, so numbers are unique and never reused."""
+    table = connection.ops.quote_name(Counter._meta.db_table)
+    with connection.cursor() as cursor:
+        # One statement where the row exists (every time but the first).
+        cursor.execute(
+            f"UPDATE {table} SET value = value + 1 WHERE name = %s RETURNING value",  # noqa: S608
+            ["conversation"],
+        )
+        row = cursor.fetchone()
+    if row is not None:
+        return int(row[0])
     Counter.objects.get_or_create(name="conversation")
     Counter.objects.filter(name="conversation").update(value=F("value") + 1)
     return Counter.objects.get(name="conversation").value

@@ -98,7 +98,7 @@ def process(event_id: int) -> list[int]:
     InboundEvent.objects.filter(pk=event.pk).update(
         processed_at=timezone.now(), message=received.message, payload={}
     )
-    if not received.created:
+    if not received.created or not media_count(payload.get("NumMedia", "")):
         return []
     return list(
         received.message.attachments.filter(file="")

@@ -20,6 +20,7 @@ from twilio.request_validator import RequestValidator
 
 from contacts.identities import normalise_phone
 from inbox import delivery, inbound
+from inbox.channels.twilio import send_attempt
 from inbox.models import DeliveryStatus, Direction, Message
 from inbox.tasks import enqueue_inbound
 
@@ -112,7 +113,9 @@ def twilio_status(request: HttpRequest) -> HttpResponse:
     if status is None:
         logger.info("Twilio status %r for %s ignored", reported, sid)
         return HttpResponse(status=204)
-    message, by_our_id = _outbound_message(sid, request.GET.get("message", ""))
+    message, by_our_id = _outbound_message(
+        sid, request.GET.get("message", ""), request.GET.get("send", "")
+    )
     if message is None:
         logger.info("Twilio status %r for unknown message %s ignored", reported, sid)
         return HttpResponse(status=204)
@@ -135,7 +138,10 @@ def _signed(request: HttpRequest) -> bool:
     return bool(RequestValidator(token).validate(url, request.POST, signature))
 
 
-def _outbound_message(sid: str, our_id: str) -> tuple[Message | None, bool]:
+def _outbound_message(sid: str, our_id: str, send: str) -> tuple[Message | None, bool]:
+    """The message a callback is about, and whether it was found by our id (its SID is then
+    still unknown to us and gets recorded). By our id only for the send the callback URL
+    named: a late callback about a send before an agent's retry changes nothing."""
     if sid:
         message = (
             Message.objects.filter(
@@ -151,10 +157,12 @@ def _outbound_message(sid: str, our_id: str) -> tuple[Message | None, bool]:
             Message.objects.filter(
                 pk=int(our_id), direction=Direction.OUTBOUND, provider_message_id__isnull=True
             )
-            .only("pk", "conversation_id")
+            .only("pk", "conversation_id", "attempted_at")
             .first()
         )
-        return message, message is not None and bool(sid)
+        if message is None or not send or send_attempt(message) != send:
+            return None, False
+        return message, bool(sid)
     return None, False
 
 

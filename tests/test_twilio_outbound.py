@@ -69,7 +69,9 @@ def test_a_reply_reaches_twilio_with_the_right_numbers_and_is_marked_sent(
     assert form["To"] == f"{prefix}{CUSTOMER}"
     assert form["From"] == f"{prefix}{SERVICE_NUMBER}"
     assert form["Body"] == "Ist unterwegs."
-    assert form["StatusCallback"] == f"{PUBLIC}/webhooks/twilio/status/?message={message.pk}"
+    message.refresh_from_db()
+    assert form["StatusCallback"] == twilio.status_callback_url(message)
+    assert f"{PUBLIC}/webhooks/twilio/status/?message={message.pk}&send=" in form["StatusCallback"]
     message.refresh_from_db()
     assert (message.provider, message.provider_message_id) == ("twilio", form["Sid"])
     assert message.attempts == 1

@@ -490,3 +490,27 @@ def test_a_message_to_a_number_no_inbox_owns_is_kept_for_later(service):
     event = InboundEvent.objects.get()
     assert event.processed_at is not None and "No inbox owns" in event.error
     assert event.payload["To"] == "+49309999999" and not Message.objects.exists()
+
+
+def test_a_late_callback_about_a_send_before_a_retry_changes_nothing(
+    settings, conversation, alice
+):
+    from inbox.channels import PermanentFailure
+
+    settings.SMS_BACKEND = "locmem"
+    locmem.failures.append(UnknownOutcome("dropped"))
+    message = actions.reply(conversation, body="Danke", actor=alice)
+    message.refresh_from_db()
+    first_send = status_callback_url(message)
+    locmem.failures.append(PermanentFailure("Twilio 400", "21211"))
+    delivery.retry(message, actor=alice)
+    message.refresh_from_db()
+    assert message.status == "failed"
+
+    # Twilio reports on the first send (which did go out) with the callback URL of that send.
+    path = first_send.removeprefix(PUBLIC)
+    response = twilio_post(path, {"MessageSid": "SM" + "e" * 32, "MessageStatus": "delivered"})
+
+    assert response.status_code == 204
+    message.refresh_from_db()
+    assert message.status == "failed" and message.provider_message_id is None

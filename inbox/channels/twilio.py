@@ -39,9 +39,16 @@ def address(channel: str, number: str) -> str:
     return f"whatsapp:{number}" if channel == Channel.WHATSAPP else number
 
 
+def send_attempt(message: Message) -> str:
+    """Names one send of a message (its claim time), so a late callback about an earlier
+    send — before an agent's retry — cannot settle the retried one."""
+    return str(int(message.attempted_at.timestamp() * 1_000_000)) if message.attempted_at else ""
+
+
 def status_callback_url(message: Message) -> str:
     path = reverse("webhooks:twilio_status")
-    return f"{settings.PUBLIC_BASE_URL}{path}?{urlencode({'message': message.pk})}"
+    query = urlencode({"message": message.pk, "send": send_attempt(message)})
+    return f"{settings.PUBLIC_BASE_URL}{path}?{query}"
 
 
 def send(message: Message) -> SendResult:
