@@ -492,9 +492,7 @@ def test_a_message_to_a_number_no_inbox_owns_is_kept_for_later(service):
     assert event.payload["To"] == "+49309999999" and not Message.objects.exists()
 
 
-def test_a_late_callback_about_a_send_before_a_retry_changes_nothing(
-    settings, conversation, alice
-):
+def test_a_late_callback_about_a_send_before_a_retry_changes_nothing(settings, conversation, alice):
     from inbox.channels import PermanentFailure
 
     settings.SMS_BACKEND = "locmem"
