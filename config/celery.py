@@ -6,7 +6,7 @@ from typing import Any
 
 from celery import Celery
 from celery.contrib.django.task import DjangoTask
-from celery.signals import worker_process_init
+from celery.signals import task_postrun, worker_process_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -33,7 +33,24 @@ class Task(DjangoTask):
 
 app = Celery("switchboard", task_cls=Task)
 app.config_from_object("django.conf:settings", namespace="CELERY")
+# Celery's Django fixup closes the whole psycopg pool around every task in a prefork worker, so
+# each task opened a new PostgreSQL connection (about 20 ms, half of routing an inbound
+# message). With this it leaves the pool alone for 1,000 tasks, and connections go back to
+# the pool after each task below instead.
+app.conf["CELERY_DB_REUSE_MAX"] = 500
 app.autodiscover_tasks()
+
+
+@task_postrun.connect
+def _return_database_connections(task: Any = None, **kwargs: Any) -> None:
+    """After a task, like after a request: give connections back to the pool, and drop the
+    ones that broke (Django's close_old_connections). Not for eager tasks, which run inside
+    the caller's transaction."""
+    if task is not None and getattr(task.request, "is_eager", False):
+        return
+    from django.db import close_old_connections
+
+    close_old_connections()
 
 
 @worker_process_init.connect
