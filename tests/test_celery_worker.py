@@ -54,3 +54,13 @@ def test_a_rolled_back_invitation_publishes_nothing(celery_worker, ada):
     time.sleep(1)
     assert mail.outbox == []
     assert not User.objects.filter(email="ghost@nordlicht.example").exists()
+
+
+def test_workers_keep_their_database_pool_between_tasks():
+    """Celery's Django fixup would close the whole psycopg pool around every task in a
+    prefork worker (a new PostgreSQL connection per task); config/celery.py prevents it."""
+    from celery.fixups.django import DjangoWorkerFixup
+
+    from config.celery import app
+
+    assert DjangoWorkerFixup(app).db_reuse_max >= 100
