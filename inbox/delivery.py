@@ -21,7 +21,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from inbox.access import rights_in
-from inbox.channels import PermanentFailure, TransientFailure, UnknownOutcome, provider_for
+from inbox.channels import (
+    NO_SENDER,
+    PermanentFailure,
+    SendResult,
+    TransientFailure,
+    UnknownOutcome,
+    provider_for,
+)
 from inbox.models import (
     Conversation,
     ConversationEvent,
@@ -53,8 +60,8 @@ RANK: dict[str, int] = {
     DeliveryStatus.READ: 5,
 }
 
-# Error codes of our own (not the provider's), explained to the agent in their language.
-NO_SENDER = "no_sender"
+# Error codes of our own (not the provider's), explained to the agent in their language;
+# NO_SENDER comes from inbox.channels, where the providers raise it.
 BLOCKED = "blocked"
 GAVE_UP = "gave_up"
 WORKER_LOST = "worker_lost"
@@ -166,18 +173,24 @@ def _touch(conversation_id: int) -> None:
 
 
 def record_status(
-    message: Message, status: str, *, error_code: str = "", error: str = "", provider_id: str = ""
+    message: Message,
+    status: str,
+    *,
+    error_code: str = "",
+    error: str = "",
+    learned: SendResult | None = None,
 ) -> bool:
     """Apply a provider's status callback, forward only. True when the row changed.
 
     An out-of-order `sent` after `delivered` changes nothing; a callback for a message whose
-    send ended `unknown` settles it (and records the provider id it never got back).
+    send ended `unknown` settles it, and records the provider id it never got back
+    (`learned`).
     """
     if status not in RANK:
         return False
-    if provider_id:
+    if learned is not None:
         Message.objects.filter(pk=message.pk, provider_message_id__isnull=True).update(
-            provider="twilio", provider_message_id=provider_id
+            provider=learned.provider, provider_message_id=learned.provider_message_id
         )
     fields: dict[str, Any] = {"status": status}
     if status == DeliveryStatus.FAILED:

@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from contacts.identities import CHANNEL_KINDS, normalise_email, normalise_phone
+from contacts.identities import CHANNEL_KINDS, normalise
 from contacts.models import Contact, Identity
 from inbox.access import inbox_role, rights_in
 from inbox.actions import MAX_BODY, next_number, queue_outbound
@@ -51,13 +51,6 @@ def sending_channels(user: Any) -> list[InboxChannel]:
     return list(channels)
 
 
-def normalise_for(channel: str, address: str) -> str:
-    """The address in the form `channel` stores it; ValidationError when it does not fit."""
-    if channel == Channel.EMAIL:
-        return normalise_email(address)
-    return normalise_phone(address)
-
-
 def send_to_contact(
     actor: Any,
     contact: Contact,
@@ -91,7 +84,7 @@ def send_to_contact(
     if channel not in Channel.values:
         raise ValidationError({"channel": [_("Choose SMS, WhatsApp or e-mail.")]})
     try:
-        normalised = normalise_for(channel, address)
+        normalised = normalise(CHANNEL_KINDS[channel][0], address)
     except ValidationError as invalid:
         raise ValidationError({"address": invalid.messages}) from None
     if client_id is not None and (done := _already_sent(actor, contact, client_id)):

@@ -33,10 +33,7 @@ def send_action(user: Any, contact: Contact) -> dict[str, Any] | None:
     everyone who works in an inbox. Whether a channel is set up the form itself explains."""
     if not (getattr(user, "is_admin", False) or Membership.objects.filter(user=user).exists()):
         return None
-    return {
-        "send_url": reverse("inbox:contact_send", args=[contact.pk]),
-        "slot": FRAGMENT,
-    }
+    return {"send_url": _url(contact), "slot": FRAGMENT}
 
 
 def contact_send(request: AuthenticatedRequest, contact_id: int) -> HttpResponse:

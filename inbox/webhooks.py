@@ -20,6 +20,7 @@ from twilio.request_validator import RequestValidator
 
 from contacts.identities import normalise_phone
 from inbox import delivery, inbound
+from inbox.channels import SendResult
 from inbox.channels.twilio import send_attempt
 from inbox.models import DeliveryStatus, Direction, Message
 from inbox.tasks import enqueue_inbound
@@ -123,9 +124,8 @@ def twilio_status(request: HttpRequest) -> HttpResponse:
     error = (
         _error_text(code, params.get("ErrorMessage", "")) if status == DeliveryStatus.FAILED else ""
     )
-    delivery.record_status(
-        message, status, error_code=code, error=error, provider_id=sid if by_our_id else ""
-    )
+    learned = SendResult(inbound.TWILIO, sid) if by_our_id else None
+    delivery.record_status(message, status, error_code=code, error=error, learned=learned)
     return HttpResponse(status=204)
 
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from contacts.actions import block_contact
 from inbox import actions, delivery
-from inbox.channels import PermanentFailure, TransientFailure, UnknownOutcome, locmem
+from inbox.channels import PermanentFailure, SendResult, TransientFailure, UnknownOutcome, locmem
 from inbox.models import (
     Attachment,
     ConversationEvent,
@@ -220,7 +220,7 @@ def test_a_status_for_an_unknown_send_settles_it_and_records_the_provider_id(con
     locmem.failures.append(UnknownOutcome("dropped"))
     message = _reply(conversation, alice)
 
-    assert delivery.record_status(message, "delivered", provider_id="SMabc")
+    assert delivery.record_status(message, "delivered", learned=SendResult("twilio", "SMabc"))
 
     message.refresh_from_db()
     assert (message.status, message.provider_message_id) == ("delivered", "SMabc")

@@ -32,6 +32,7 @@ from django.utils import timezone
 
 from config.celery import app as celery_app
 from inbox import actions, delivery
+from inbox.channels import SendResult
 from inbox.models import DeliveryStatus, InboxChannel, Message
 from inbox.tasks import sweep_queued_messages
 from tests.factories import inbound, inbox_with
@@ -250,7 +251,9 @@ def test_a_worker_killed_mid_send_leads_to_exactly_one_send(
     sweep_queued_messages()
     assert status_of(message) == DeliveryStatus.UNKNOWN
     # … until Twilio's status callback for it settles it.
-    delivery.record_status(Message.objects.get(pk=message.pk), "delivered", provider_id="SMx")
+    delivery.record_status(
+        Message.objects.get(pk=message.pk), "delivered", learned=SendResult("twilio", "SMx")
+    )
     assert status_of(message) == DeliveryStatus.DELIVERED
     assert len(fake_twilio.accepted) == 1
 

@@ -17,6 +17,7 @@ exceptions, which decide what delivery does next:
 from dataclasses import dataclass
 from importlib import import_module
 from types import ModuleType
+from typing import Any
 
 from django.conf import settings
 
@@ -44,6 +45,19 @@ class PermanentFailure(DeliveryError):
 
 class UnknownOutcome(DeliveryError):
     """The provider may or may not have accepted it."""
+
+
+# The failure code of a conversation whose inbox has no number or address on its channel.
+NO_SENDER = "no_sender"
+
+
+def sender_of(message: Any) -> Any:
+    """Our number or address the message goes out from (delivery sets it on the
+    conversation); a permanent failure when the inbox has none for the channel."""
+    sender = message.conversation.inbox_channel
+    if sender is None:
+        raise PermanentFailure("", code=NO_SENDER)
+    return sender
 
 
 def provider_for(channel: str) -> ModuleType:

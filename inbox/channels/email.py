@@ -35,6 +35,7 @@ from inbox.channels import (
     SendResult,
     TransientFailure,
     UnknownOutcome,
+    sender_of,
 )
 from inbox.models import Conversation, Direction, InboxChannel, Message
 
@@ -180,9 +181,7 @@ def build_email(
 
 
 def send(message: Message) -> SendResult:
-    sender = message.conversation.inbox_channel
-    if sender is None:
-        raise PermanentFailure("", code="no_sender")
+    sender = sender_of(message)
     try:
         connection = get_connection()
     except ImproperlyConfigured as exc:

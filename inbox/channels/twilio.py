@@ -17,7 +17,13 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
-from inbox.channels import PermanentFailure, SendResult, TransientFailure, UnknownOutcome
+from inbox.channels import (
+    PermanentFailure,
+    SendResult,
+    TransientFailure,
+    UnknownOutcome,
+    sender_of,
+)
 from inbox.models import Channel, Message
 
 TIMEOUT_SECONDS = 15
@@ -53,9 +59,7 @@ def status_callback_url(message: Message) -> str:
 
 def send(message: Message) -> SendResult:
     conversation = message.conversation
-    sender = conversation.inbox_channel
-    if sender is None:
-        raise PermanentFailure("", code="no_sender")
+    sender = sender_of(message)
     try:
         sent = client().messages.create(
             to=address(conversation.channel, conversation.address),
