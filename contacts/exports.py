@@ -1,7 +1,9 @@
 """A contact as a machine-readable document (JSON) or table (CSV).
 
 Later apps add their sections (the inbox adds conversations) by appending a function to
-SECTIONS from their AppConfig.ready(); contacts itself never imports them.
+SECTIONS from their AppConfig.ready(); contacts itself never imports them. Every section gets
+the exporting user and holds only what that user may see (the inbox: the conversations of
+their inboxes), so an export never shows more than the pages do.
 """
 
 import csv
@@ -14,11 +16,12 @@ from django.core.serializers.json import DjangoJSONEncoder
 
 from contacts.models import Contact
 
-Section = Callable[[Contact], tuple[str, Any]]
+# section(contact, user) → (name, content)
+Section = Callable[[Contact, Any], tuple[str, Any]]
 SECTIONS: list[Section] = []
 
 
-def _profile(contact: Contact) -> tuple[str, Any]:
+def _profile(contact: Contact, user: Any) -> tuple[str, Any]:
     return "profile", {
         "id": contact.pk,
         "kind": contact.kind,
@@ -38,7 +41,7 @@ def _profile(contact: Contact) -> tuple[str, Any]:
     }
 
 
-def _identities(contact: Contact) -> tuple[str, Any]:
+def _identities(contact: Contact, user: Any) -> tuple[str, Any]:
     return "identities", [
         {
             "kind": identity.kind,
@@ -53,7 +56,7 @@ def _identities(contact: Contact) -> tuple[str, Any]:
     ]
 
 
-def _notes(contact: Contact) -> tuple[str, Any]:
+def _notes(contact: Contact, user: Any) -> tuple[str, Any]:
     return "notes", [
         {
             "created_at": note.created_at,
@@ -69,20 +72,23 @@ def _notes(contact: Contact) -> tuple[str, Any]:
 SECTIONS.extend([_profile, _identities, _notes])
 
 
-def export_document(contact: Contact) -> dict[str, Any]:
-    return dict(section(contact) for section in SECTIONS)
+def export_document(contact: Contact, user: Any) -> dict[str, Any]:
+    """Everything about `contact` that `user` may see; the caller checked they may see the
+    contact."""
+    return dict(section(contact, user) for section in SECTIONS)
 
 
-def export_json(contact: Contact) -> str:
-    return json.dumps(export_document(contact), cls=DjangoJSONEncoder, indent=2, ensure_ascii=False)
+def export_json(contact: Contact, user: Any) -> str:
+    document = export_document(contact, user)
+    return json.dumps(document, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False)
 
 
-def export_csv(contact: Contact) -> str:
+def export_csv(contact: Contact, user: Any) -> str:
     """One row per value: section, item number, field, value."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["section", "item", "field", "value"])
-    for name, content in export_document(contact).items():
+    for name, content in export_document(contact, user).items():
         items = content if isinstance(content, list) else [content]
         for number, item in enumerate(items, 1):
             for field, value in item.items():

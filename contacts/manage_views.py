@@ -26,7 +26,9 @@ def export(request: AuthenticatedRequest, contact_id: int, file_format: str) -> 
     if file_format not in EXPORTERS:
         raise Http404
     render_document, content_type = EXPORTERS[file_format]
-    response = HttpResponse(render_document(contact), content_type=f"{content_type}; charset=utf-8")
+    response = HttpResponse(
+        render_document(contact, request.user), content_type=f"{content_type}; charset=utf-8"
+    )
     stamp = timezone.now().strftime("%Y%m%d")
     response["Content-Disposition"] = (
         f'attachment; filename="contact-{contact.pk}-{stamp}.{file_format}"'

@@ -1,17 +1,29 @@
-"""The conversations section of a contact export."""
+"""The conversations section of a contact export: those the exporting user may see."""
 
 from typing import Any
 
+from django.db.models import Prefetch
+
 from contacts.models import Contact
-from inbox.models import Conversation
+from inbox.models import Comment, Conversation, Message
 
 
-def conversations_section(contact: Contact) -> tuple[str, Any]:
+def conversations_section(contact: Contact, user: Any) -> tuple[str, Any]:
+    """The contact's conversations in `user`'s inboxes (all of them for holders of
+    "view conversations of all inboxes"), with messages, attachments and comments, in a
+    fixed number of queries."""
     conversations = (
-        Conversation.objects.filter(contact=contact)
+        Conversation.objects.visible_to(user)
+        .filter(contact=contact)
         .select_related("inbox")
-        .prefetch_related("messages__author", "comments__author", "messages__attachments")
-        .order_by("created_at")
+        .prefetch_related(
+            Prefetch(
+                "messages",
+                queryset=Message.objects.select_related("author").prefetch_related("attachments"),
+            ),
+            Prefetch("comments", queryset=Comment.objects.select_related("author")),
+        )
+        .order_by("created_at", "id")
     )
     return "conversations", [
         {
@@ -19,6 +31,7 @@ def conversations_section(contact: Contact) -> tuple[str, Any]:
             "inbox": conversation.inbox.name,
             "channel": conversation.channel,
             "address": conversation.address,
+            "subject": conversation.subject,
             "status": conversation.status,
             "created_at": conversation.created_at,
             "messages": [
@@ -27,6 +40,7 @@ def conversations_section(contact: Contact) -> tuple[str, Any]:
                     "created_at": message.created_at,
                     "author": str(message.author) if message.author else None,
                     "body": message.body,
+                    "html": message.html,
                     "status": message.status,
                     "attachments": [a.filename for a in message.attachments.all()],
                 }

@@ -6,6 +6,8 @@ import json
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -13,7 +15,9 @@ from contacts.actions import add_note, create_contact
 from contacts.matching import match_contacts
 from contacts.models import Contact, ContactEvent, DeletedContact, Identity, Note
 from contacts.tasks import remove_expired_ephemeral_contacts
-from tests.factories import ContactFactory, identity
+from inbox import actions as inbox_actions
+from inbox.actions import IncomingFile
+from tests.factories import ContactFactory, identity, inbound, inbox_with
 
 
 @pytest.fixture
@@ -158,6 +162,38 @@ def test_csv_export_neutralises_spreadsheet_formulas(client_for, alice, jana):
     )
 
     assert "'=HYPERLINK" in content
+
+
+def test_the_export_costs_the_same_queries_for_one_conversation_or_many(
+    client_for, alice, jana, settings, tmp_path, django_assert_max_num_queries
+):
+    settings.MEDIA_ROOT = tmp_path
+    inbox = inbox_with("Service", members=[alice])
+
+    def converse(n):
+        message = inbound(
+            inbox,
+            address="+49 170 1234512",
+            body=f"Nachricht {n}",
+            new_thread=True,
+            attachments=[IncomingFile(f"anhang-{n}.pdf", "application/pdf", b"%PDF-1.4")],
+        )
+        inbox_actions.reply(message.conversation, body=f"Antwort {n}", actor=alice)
+        inbox_actions.add_comment(message.conversation, body=f"Kommentar {n}", actor=alice)
+
+    client = client_for(alice)
+    url = reverse("contacts:export", args=[jana.pk, "json"])
+    converse(1)
+    client.get(url)
+    with CaptureQueriesContext(connection) as one:
+        client.get(url)
+    for n in range(2, 6):
+        converse(n)
+
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        response = client.get(url)
+
+    assert len(json.loads(response.content)["conversations"]) == 5
 
 
 def test_deleting_leaves_a_log_without_personal_data_and_frees_the_address(client_for, ada, jana):

@@ -354,7 +354,7 @@ def test_the_export_includes_conversations_and_comments(open_inbox, alice):
     message = inbound(open_inbox, body="Wo ist mein Paket?")
     actions.add_comment(message.conversation, body="Paket verloren", actor=alice)
 
-    document = export_document(message.conversation.contact)
+    document = export_document(message.conversation.contact, alice)
 
     conversation = document["conversations"][0]
     assert conversation["messages"][0]["body"] == "Wo ist mein Paket?"

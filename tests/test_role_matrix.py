@@ -6,15 +6,21 @@ so that a new URL cannot escape it.
   conversation, message or inbox — whatever the method: pages, htmx fragments, downloads.
 - Alice, a member of inbox A, can open A's pages, but not A's settings (403).
 - Max, a manager of inbox A, can open A's settings.
+- Every export (a URL with a file format) contains only what the exporting user may see:
+  Bob's download of a contact who wrote to A and B holds B's conversation and nothing of A's.
 """
+
+import csv
+import io
 
 import pytest
 from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from inbox import actions
+from inbox.actions import IncomingFile
 from inbox.models import Attachment
-from tests.factories import inbound, inbox_with
+from tests.factories import ContactFactory, identity, inbound, inbox_with
 
 PUBLIC = {
     "healthz",
@@ -45,6 +51,12 @@ def walk(patterns, namespace=""):
 
 ALL = sorted(walk(get_resolver().url_patterns), key=lambda item: item[0])
 SCOPED = [(name, p) for name, p in ALL if set(p.pattern.converters) & INBOX_SCOPED]
+EXPORTS = [(name, p) for name, p in ALL if "file_format" in p.pattern.converters]
+FORMATS = ["json", "csv"]
+
+
+def url_id(value):
+    return value if isinstance(value, str) else ""
 
 
 def test_the_matrix_sees_the_inbox_urls():
@@ -128,3 +140,86 @@ def test_inbox_settings_follow_the_inbox_role(client_for, alice, max_manager, wo
 
     assert client_for(alice).get(url).status_code == 403
     assert client_for(max_manager).get(url).status_code == 200
+
+
+# --- Exports ------------------------------------------------------------------------------
+
+
+def test_the_matrix_sees_the_exports():
+    assert "contacts:export" in {name for name, _pattern in EXPORTS}
+
+
+def traces(letter):
+    """What a conversation in inbox `letter` leaves in an export, each a distinct string."""
+    return {
+        "subject": f"Betreff aus Postfach {letter}",
+        "body": f"Nachricht aus Postfach {letter}",
+        "html": f"<p>HTML aus Postfach {letter}</p>",
+        "attachment": f"anhang-postfach-{letter}.pdf",
+        "comment": f"Interner Kommentar aus Postfach {letter}",
+        "reply": f"Antwort aus Postfach {letter}",
+    }
+
+
+@pytest.fixture
+def two_inbox_contact(alice, bob, settings, tmp_path):
+    """A contact who wrote an e-mail to inbox A (Alice) and one to inbox B (Bob); each
+    conversation has a subject, a body, e-mail HTML, an attachment, a reply and a comment."""
+    settings.MEDIA_ROOT = tmp_path
+    contact = ContactFactory(first_name="Greta", last_name="Lindqvist")
+    identity(contact, "email", "greta.lindqvist@example.se")
+    for letter, agent in (("A", alice), ("B", bob)):
+        inbox = inbox_with(letter, "open", members=[agent])
+        seen = traces(letter)
+        message = inbound(
+            inbox,
+            channel="email",
+            address="greta.lindqvist@example.se",
+            body=seen["body"],
+            html=seen["html"],
+            subject=seen["subject"],
+            new_thread=True,
+            attachments=[IncomingFile(seen["attachment"], "application/pdf", b"%PDF-1.4")],
+        )
+        actions.reply(message.conversation, body=seen["reply"], actor=agent)
+        actions.add_comment(message.conversation, body=seen["comment"], actor=agent)
+    return contact
+
+
+def export_text(client, name, pattern, contact, file_format):
+    kwargs = {"file_format": file_format}
+    kwargs.update({key: contact.pk for key in pattern.pattern.converters if key != "file_format"})
+    response = client.get(reverse(name, kwargs=kwargs))
+    assert response.status_code == 200, f"{name} {file_format} answered {response.status_code}"
+    text = response.content.decode()
+    if file_format == "csv":
+        # The cells, so that CSV quoting cannot hide or fake a match.
+        text = "\n".join(cell for row in csv.reader(io.StringIO(text)) for cell in row)
+    return text
+
+
+@pytest.mark.parametrize("file_format", FORMATS)
+@pytest.mark.parametrize(("name", "pattern"), EXPORTS, ids=url_id)
+def test_an_export_holds_only_the_conversations_the_user_may_see(
+    client_for, alice, bob, two_inbox_contact, name, pattern, file_format
+):
+    for user, visible, hidden in ((bob, "B", "A"), (alice, "A", "B")):
+        text = export_text(client_for(user), name, pattern, two_inbox_contact, file_format)
+
+        for kind, trace in traces(hidden).items():
+            assert trace not in text, f"{user} got {kind} of inbox {hidden} in {file_format}"
+        for kind, trace in traces(visible).items():
+            assert trace in text, f"{user} misses {kind} of inbox {visible} in {file_format}"
+        assert "Lindqvist" in text  # the contact's own data is theirs to export
+
+
+@pytest.mark.parametrize("file_format", FORMATS)
+@pytest.mark.parametrize(("name", "pattern"), EXPORTS, ids=url_id)
+def test_an_admin_exports_the_conversations_of_every_inbox(
+    client_for, ada, two_inbox_contact, name, pattern, file_format
+):
+    text = export_text(client_for(ada), name, pattern, two_inbox_contact, file_format)
+
+    for letter in "AB":
+        for kind, trace in traces(letter).items():
+            assert trace in text, f"the admin misses {kind} of inbox {letter}"
