@@ -59,7 +59,7 @@ class InvitationAcceptView(auth_views.PasswordResetConfirmView):
     template_name = "accounts/invitation_accept.html"
     success_url = reverse_lazy("home")
     post_reset_login = True
-    post_reset_login_backend = "django.contrib.auth.backends.ModelBackend"
+    post_reset_login_backend = "accounts.permissions.GrantedPermissionBackend"
     title = gettext_lazy("Welcome to Switchboard")
 
     def form_valid(self, form):

@@ -92,6 +92,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "lib.memo.RequestMemoMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -180,6 +181,9 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "switchboard",
+            # Redis down must not hang a request: the callers fall back (sessions to the
+            # database, the live poll to a full check) within half a second.
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
 else:
@@ -239,8 +243,9 @@ CELERY_BEAT_SCHEDULE = {
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Role rights first: they need no query; rights granted to one user come after.
     "accounts.permissions.RolePermissionBackend",
+    "accounts.permissions.GrantedPermissionBackend",
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -268,6 +273,9 @@ AXES_USERNAME_FORM_FIELD = "username"
 AXES_VERBOSE = False
 
 SESSION_COOKIE_AGE = 14 * 24 * 3600
+# Read from the cache, written through to the database (lib/sessions.py): no session query
+# per request, and nothing lost when Redis restarts.
+SESSION_ENGINE = "lib.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"

@@ -4,10 +4,12 @@ Everything loads through `Conversation.objects.visible_to(user)` — the list's 
 user of inbox A gets 404 for anything of inbox B, on every page, fragment and download.
 """
 
+import copy
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from inbox.models import Attachment, Conversation, Inbox, InboxRole, Membership, Message
@@ -15,31 +17,27 @@ from inbox.models import Attachment, Conversation, Inbox, InboxRole, Membership,
 
 def inbox_role(user: Any, inbox: Inbox) -> str | None:
     """The user's role in `inbox` ("manager" for organisation admins), or None."""
-    if getattr(user, "is_admin", False):
-        return InboxRole.MANAGER
-    membership = Membership.objects.filter(inbox=inbox, user=user).only("role").first()
-    return membership.role if membership else None
+    if not user.is_authenticated:
+        return None
+    return Membership.objects.scope_for(user).role_in(inbox.pk)
 
 
-def visible_inboxes(user: Any) -> Any:
-    if user.has_perm("contacts.view_all_inboxes"):
-        return Inbox.objects.all()
-    return Inbox.objects.filter(memberships__user=user)
+def visible_inboxes(user: Any) -> list[Inbox]:
+    """The inboxes the user sees, by name (from the request's memoised scope)."""
+    return list(Membership.objects.scope_for(user).inboxes)
 
 
 def manages_any_inbox(user: Any) -> bool:
     """Managers of an inbox (and admins) reach Settings → Inboxes."""
     if not user.is_authenticated:
         return False
-    return (
-        bool(user.is_admin) or Membership.objects.filter(user=user, role=InboxRole.MANAGER).exists()
-    )
+    return Membership.objects.scope_for(user).manages_any
 
 
 def managed_inboxes(user: Any) -> Any:
     if getattr(user, "is_admin", False):
         return Inbox.objects.all()
-    return Inbox.objects.filter(memberships__user=user, memberships__role=InboxRole.MANAGER)
+    return Inbox.objects.filter(pk__in=Membership.objects.scope_for(user).managed_ids)
 
 
 @dataclass(frozen=True)
@@ -91,9 +89,7 @@ def access_conversation(
     """A conversation the user may see (404 otherwise). With `for_write`, the user must be a
     member or manager of its inbox (403 otherwise: seeing all inboxes is not working in them)."""
     conversation = get_object_or_404(
-        Conversation.objects.visible_to(user)
-        .select_related("inbox", "contact", "assignee")
-        .distinct(),
+        Conversation.objects.visible_to(user).select_related("inbox", "contact", "assignee"),
         pk=conversation_id,
     )
     if for_write and inbox_role(user, conversation.inbox) is None:
@@ -122,7 +118,11 @@ def access_attachment(user: Any, attachment_id: int) -> Attachment:
 
 def access_inbox(user: Any, inbox_id: int, *, manage: bool = False) -> Inbox:
     """An inbox the user belongs to (404 otherwise); with `manage`, one they manage (403)."""
-    inbox = get_object_or_404(visible_inboxes(user).distinct(), pk=inbox_id)
+    found = next((i for i in visible_inboxes(user) if i.pk == inbox_id), None)
+    if found is None:
+        raise Http404
+    # A copy: a settings form may change its fields, the request's scope must not see that.
+    inbox = copy.copy(found)
     if manage and inbox_role(user, inbox) != InboxRole.MANAGER:
         raise PermissionDenied
     return inbox

@@ -221,13 +221,10 @@ def _store_inbound(
         "waiting_since": conversation.waiting_since or received_at,
         "status": ConversationStatus.OPEN,
         "is_flagged": blocked,
-        "updated_at": timezone.now(),
     }
     if conversation.inbox_channel_id is None and inbox_channel is not None:
         changes["inbox_channel"] = inbox_channel
-    Conversation.objects.filter(pk=conversation.pk).update(**changes)
-    for field, value in changes.items():
-        setattr(conversation, field, value)
+    conversation.touch(**changes)
     if identity is not None:
         Identity.objects.filter(pk=identity.pk).update(last_seen_at=received_at)
     if contact is not None:
@@ -319,9 +316,7 @@ def queue_outbound(
         created_at=now,
         due_at=now,
     )
-    Conversation.objects.filter(pk=conversation.pk).update(
-        last_message_at=now, last_message_preview=_preview(body), waiting_since=None, updated_at=now
-    )
+    conversation.touch(last_message_at=now, last_message_preview=_preview(body), waiting_since=None)
     _event(conversation, ConversationEvent.Kind.REPLY_SENT, actor, message=message.pk)
     enqueue_delivery(message.pk)
     return message
@@ -342,7 +337,7 @@ def add_comment(
     comment = Comment.objects.create(
         conversation=conversation, message=message, author=actor, body=body
     )
-    Conversation.objects.filter(pk=conversation.pk).update(updated_at=timezone.now())
+    conversation.touch()
     return comment
 
 
@@ -360,11 +355,8 @@ def set_status(conversation: Conversation, *, status: str, actor: Any) -> None:
     if status not in ConversationStatus.values or conversation.status == status:
         return
     old = conversation.status
-    now = timezone.now()
     waiting = None if status == ConversationStatus.RESOLVED else conversation.waiting_since
-    Conversation.objects.filter(pk=conversation.pk).update(
-        status=status, waiting_since=waiting, updated_at=now
-    )
+    conversation.touch(status=status, waiting_since=waiting)
     _event(conversation, ConversationEvent.Kind.STATUS, actor, old=old, new=status)
 
 

@@ -10,7 +10,6 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from inbox.access import inbox_role, rights_in
@@ -44,8 +43,8 @@ def assign_to_me(conversation: Conversation, *, actor: Any) -> None:
     if rights.can_manage:
         _set_assignee(conversation, assignee=actor, actor=actor)
         return
-    taken = Conversation.objects.filter(pk=conversation.pk, assignee__isnull=True).update(
-        assignee=actor, updated_at=timezone.now()
+    taken = Conversation.objects.filter(pk=conversation.pk, assignee__isnull=True).touch(
+        in_inboxes=[conversation.inbox_id], assignee=actor
     )
     if not taken:
         holder = Conversation.objects.select_related("assignee").get(pk=conversation.pk).assignee
@@ -81,7 +80,7 @@ def _set_assignee(conversation: Conversation, *, assignee: Any, actor: Any) -> N
     if locked.assignee_id == assignee.pk:
         return
     previous = locked.assignee_id
-    Conversation.objects.filter(pk=locked.pk).update(assignee=assignee, updated_at=timezone.now())
+    locked.touch(assignee=assignee)
     _event(
         locked,
         ConversationEvent.Kind.ASSIGNED,
@@ -106,7 +105,7 @@ def unassign(conversation: Conversation, *, actor: Any) -> None:
     if locked.assignee_id is None:
         return
     previous = locked.assignee_id
-    Conversation.objects.filter(pk=locked.pk).update(assignee=None, updated_at=timezone.now())
+    locked.touch(assignee=None)
     _event(locked, ConversationEvent.Kind.UNASSIGNED, actor, previous=previous)
 
 
@@ -147,7 +146,7 @@ def route_next(*, agent: Any) -> Conversation | None:
                 return None
             taken = Conversation.objects.filter(
                 Q(pk=conversation.pk) & Q(assignee__isnull=True)
-            ).update(assignee=agent, updated_at=timezone.now())
+            ).touch(in_inboxes=[conversation.inbox_id], assignee=agent)
             if taken:
                 _event(
                     conversation,

@@ -169,7 +169,7 @@ def _settle(message: Message, status: str, reason: str, code: str) -> None:
 
 def _touch(conversation_id: int) -> None:
     """Bump the conversation so the live poll redraws the thread with the new status."""
-    Conversation.objects.filter(pk=conversation_id).update(updated_at=timezone.now())
+    Conversation.objects.filter(pk=conversation_id).touch()
 
 
 def record_status(

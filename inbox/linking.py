@@ -4,7 +4,6 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.utils import timezone
 
 from contacts.models import Contact, ContactKind
 from inbox.access import inbox_role
@@ -28,9 +27,7 @@ def confirm_contact(conversation: Conversation, *, actor: Any) -> None:
     _require_link_right(actor, conversation)
     if conversation.contact_id is None:
         return
-    Conversation.objects.filter(pk=conversation.pk).update(
-        contact_state=ContactState.CONFIRMED, updated_at=timezone.now()
-    )
+    conversation.touch(contact_state=ContactState.CONFIRMED)
     _event(
         conversation,
         ConversationEvent.Kind.CONTACT_CONFIRMED,
@@ -46,12 +43,7 @@ def unlink_contact(conversation: Conversation, *, actor: Any) -> None:
     previous = conversation.contact_id
     if previous is None:
         return
-    Conversation.objects.filter(pk=conversation.pk).update(
-        contact=None,
-        contact_state=ContactState.UNLINKED,
-        candidate_ids=[],
-        updated_at=timezone.now(),
-    )
+    conversation.touch(contact=None, contact_state=ContactState.UNLINKED, candidate_ids=[])
     _event(conversation, ConversationEvent.Kind.CONTACT_UNLINKED, actor, contact=previous)
 
 
@@ -61,12 +53,11 @@ def link_contact(conversation: Conversation, *, contact: Contact, actor: Any) ->
     contact chosen by a person stops expiring: it becomes identified."""
     _require_link_right(actor, conversation)
     previous = conversation.contact_id
-    Conversation.objects.filter(pk=conversation.pk).update(
+    conversation.touch(
         contact=contact,
         contact_state=ContactState.CONFIRMED,
         candidate_ids=[],
         is_flagged=contact.is_blocked,
-        updated_at=timezone.now(),
     )
     if contact.kind == ContactKind.EPHEMERAL:
         Contact.objects.filter(pk=contact.pk).update(kind=ContactKind.IDENTIFIED, expires_at=None)

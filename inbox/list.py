@@ -175,4 +175,4 @@ def list_page(user: Any, filters: ListFilters, cursor: str | None) -> Page[Conve
 
 
 def inbox_choices(user: Any) -> list[Any]:
-    return list(visible_inboxes(user).distinct().only("id", "name", "mode"))
+    return visible_inboxes(user)

@@ -1,17 +1,24 @@
 """The live workspace: a cheap "what changed since" poll (DESIGN.md §5, issue "Live").
 
 The page holds a poller that asks every few seconds with the time of its last answer and the
-state it shows (the rows on screen, the open conversation, the filters). Changes are found by
-the indexed `Conversation.updated_at`, which every action bumps; the answer is `<hx-partial>`
-updates for those rows and the open thread, plus a fresh poller. A poll that fails (server
-down, network gone) leaves the old poller and its `since` in place, so the next successful poll
-catches up on everything that happened meanwhile.
+state it shows (the rows on screen, the open conversation, the filters).
+
+Most polls find nothing new, and answer that without the database: every change to a
+conversation (`Conversation.touch`) moves its inbox's stamp (lib/stamps.py) after commit, and
+the poller carries the stamps it saw with a signed list of the user's inboxes. While none of
+those stamps moved, the answer is 204 (htmx keeps the poller as it is). Otherwise, or when the
+cache cannot answer, or at least once a minute, the full check runs: changes are found by the
+indexed `Conversation.updated_at`; the answer is `<hx-partial>` updates for those rows and the
+open thread, plus a fresh poller. A poll that fails (server down, network gone) leaves the old
+poller and its `since` in place, so the next successful poll catches up on everything that
+happened meanwhile.
 """
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.core import signing
 from django.db.models import Q
 from django.http import Http404, QueryDict
 from django.utils import timezone
@@ -20,8 +27,15 @@ from django.utils.dateparse import parse_datetime
 from inbox.access import access_conversation
 from inbox.actions import mark_read
 from inbox.list import ORDERING, ListFilters, decorate, filtered, with_row_data
-from inbox.models import Conversation
+from inbox.models import (
+    Conversation,
+    InboxScope,
+    Membership,
+    inbox_stamp_keys,
+    user_stamp_key,
+)
 from inbox.thread import thread_context
+from lib import stamps
 
 POLL_SECONDS = 3
 # A change committed a moment after a poll read the table may carry an `updated_at` from
@@ -31,6 +45,54 @@ OVERLAP = timedelta(seconds=2)
 # More changed rows than this since the last poll (a long outage): reload the list instead.
 MAX_ROWS = 50
 MAX_SHOWN = 500
+# The full check runs at least this often, whatever the stamps say: a stamp that could not be
+# moved (the cache was down for a moment) delays an update by at most this much.
+FULL_CHECK_EVERY = timedelta(seconds=60)
+# The signed inbox list a poller carries is trusted this long; then the full check renews it.
+SCOPE_MAX_AGE = 600
+SCOPE_SALT = "inbox.live.scope"
+
+
+def stamp_keys(scope: InboxScope) -> list[str]:
+    inboxes = ["inbox:all"] if scope.all_inboxes else inbox_stamp_keys(scope.inbox_ids)[1:]
+    return [user_stamp_key(scope.user_id), *inboxes]
+
+
+@dataclass(frozen=True)
+class Poller:
+    """What the next poll sends back: the time of this answer, the stamps read before the
+    database was, and the keys of those stamps, signed."""
+
+    since: str
+    stamp: str
+    scope: str
+
+    @classmethod
+    def issue(cls, user: Any) -> "Poller":
+        keys = stamp_keys(Membership.objects.scope_for(user))
+        # Read before any query of this request: a change committed meanwhile moves a stamp
+        # after this read, so the next poll looks again.
+        stamp = stamps.read(keys) or ""
+        scope = signing.dumps([user.pk, keys], salt=SCOPE_SALT, compress=True)
+        return cls(since=next_since(), stamp=stamp, scope=scope)
+
+
+def nothing_changed(user: Any, query: QueryDict) -> bool:
+    """True when the poller's stamps are all still current, and it is not time for the full
+    check: the answer is then "nothing new", without a database query."""
+    since = parse_since(query.get("since"))
+    seen = query.get("stamp", "")
+    if since is None or not seen or timezone.now() - since > FULL_CHECK_EVERY:
+        return False
+    try:
+        user_id, keys = signing.loads(
+            query.get("scope", ""), salt=SCOPE_SALT, max_age=SCOPE_MAX_AGE
+        )
+    except signing.BadSignature:
+        return False
+    if user_id != user.pk or not isinstance(keys, list):
+        return False
+    return stamps.read([str(key) for key in keys]) == seen
 
 
 def next_since() -> str:
@@ -154,7 +216,7 @@ def open_thread(user: Any, state: LiveState) -> dict[str, Any] | None:
 
 def live_context(user: Any, query: QueryDict) -> dict[str, Any]:
     since = parse_since(query.get("since"))
-    context: dict[str, Any] = {"since": next_since(), "poll_seconds": POLL_SECONDS}
+    context: dict[str, Any] = {"poller": Poller.issue(user), "poll_seconds": POLL_SECONDS}
     if since is None:
         return context
     state = LiveState.from_query(query, since)

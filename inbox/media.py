@@ -163,7 +163,7 @@ def _fail(attachment: Attachment, reason: str) -> None:
 
 
 def _touch(conversation_id: int) -> None:
-    Conversation.objects.filter(pk=conversation_id).update(updated_at=timezone.now())
+    Conversation.objects.filter(pk=conversation_id).touch()
 
 
 def overdue(limit: int = 200) -> list[int]:

@@ -14,7 +14,6 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contacts.identities import format_phone
@@ -105,11 +104,13 @@ def add_member(inbox: Inbox, *, user: Any, role: str, actor: Any) -> Membership:
         raise ActionRefused(_("%(name)s has no licence.") % {"name": user})
     try:
         with transaction.atomic():
-            return Membership.objects.create(inbox=inbox, user=user, role=role)
+            membership = Membership.objects.create(inbox=inbox, user=user, role=role)
     except IntegrityError:
         raise ActionRefused(
             _("%(name)s is already a member of %(inbox)s.") % {"name": user, "inbox": inbox}
         ) from None
+    Membership.objects.changed_for(user.pk)
+    return membership
 
 
 @transaction.atomic
@@ -128,6 +129,7 @@ def change_role(inbox: Inbox, *, user: Any, role: str, actor: Any) -> bool:
         _check_keeps_a_manager(memberships, leaving=membership, actor=actor)
     membership.role = role
     membership.save(update_fields=["role"])
+    Membership.objects.changed_for(user.pk)
     return True
 
 
@@ -143,13 +145,14 @@ def remove_member(inbox: Inbox, *, user: Any, actor: Any) -> int:
     membership = _membership_of(memberships, user, inbox)
     _check_keeps_a_manager(memberships, leaving=membership, actor=actor)
     membership.delete()
+    Membership.objects.changed_for(user.pk)
     held = list(
         Conversation.objects.select_for_update()
         .filter(inbox=inbox, assignee=user)
         .exclude(status=ConversationStatus.RESOLVED)
         .values_list("id", flat=True)
     )
-    Conversation.objects.filter(pk__in=held).update(assignee=None, updated_at=timezone.now())
+    Conversation.objects.filter(pk__in=held).touch(in_inboxes=[inbox.pk], assignee=None)
     ConversationEvent.objects.bulk_create(
         ConversationEvent(
             conversation_id=pk,

@@ -14,7 +14,7 @@ from inbox.access import access_conversation
 from inbox.actions import mark_read
 from inbox.contact_pane import contact_pane_context
 from inbox.list import ListFilters, decorate, inbox_choices, list_page, with_row_data
-from inbox.live import POLL_SECONDS, live_context, next_since
+from inbox.live import POLL_SECONDS, Poller, live_context, nothing_changed
 from inbox.models import Conversation, ConversationStatus
 from lib.htmx import is_partial_request
 from lib.pagination import InvalidCursor
@@ -41,11 +41,8 @@ def list_context(request: AuthenticatedRequest, filters: ListFilters) -> dict[st
 
 
 def workspace_context(request: AuthenticatedRequest, filters: ListFilters) -> dict[str, Any]:
-    return {
-        **list_context(request, filters),
-        "since": next_since(),
-        "poll_seconds": POLL_SECONDS,
-    }
+    poller = Poller.issue(request.user)  # before the list is read (see Poller.issue)
+    return {**list_context(request, filters), "poller": poller, "poll_seconds": POLL_SECONDS}
 
 
 def index(request: AuthenticatedRequest) -> HttpResponse:
@@ -114,7 +111,10 @@ def contact_pane(request: AuthenticatedRequest, conversation_id: int) -> HttpRes
 @never_cache
 @require_GET
 def live(request: AuthenticatedRequest) -> HttpResponse:
-    """What changed since the poller's last answer: rows, the open thread, a new poller."""
+    """What changed since the poller's last answer: rows, the open thread, a new poller;
+    204 (htmx swaps nothing) when nothing did."""
+    if nothing_changed(request.user, request.GET):
+        return HttpResponse(status=204)
     context = live_context(request.user, request.GET)
     if context.get("reload_list"):
         context.update(list_context(request, context["filters"]))

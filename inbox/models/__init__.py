@@ -1,0 +1,63 @@
+"""The inbox's models, one module per topic; everything is importable from `inbox.models`."""
+
+from inbox.models.conversations import (
+    Comment,
+    ContactState,
+    Conversation,
+    ConversationEvent,
+    ConversationQuerySet,
+    ConversationStatus,
+    Counter,
+    ErasurePermit,
+    ReadMarker,
+    inbox_stamp_keys,
+)
+from inbox.models.inboxes import (
+    AgentCapacity,
+    Channel,
+    Inbox,
+    InboxChannel,
+    InboxMode,
+    InboxRole,
+    InboxScope,
+    Membership,
+    MembershipQuerySet,
+    user_stamp_key,
+)
+from inbox.models.messages import (
+    Attachment,
+    DeliveryStatus,
+    Direction,
+    InboundEvent,
+    Message,
+    attachment_path,
+)
+
+__all__ = [
+    "AgentCapacity",
+    "Attachment",
+    "Channel",
+    "Comment",
+    "ContactState",
+    "Conversation",
+    "ConversationEvent",
+    "ConversationQuerySet",
+    "ConversationStatus",
+    "Counter",
+    "DeliveryStatus",
+    "Direction",
+    "ErasurePermit",
+    "InboundEvent",
+    "Inbox",
+    "InboxChannel",
+    "InboxMode",
+    "InboxRole",
+    "InboxScope",
+    "Membership",
+    "MembershipQuerySet",
+    "Message",
+    "ReadMarker",
+    "attachment_path",
+    "inbox_stamp_keys",
+    "user_stamp_key",
+]

@@ -1,0 +1,253 @@
+"""Conversations (cases), with what happens to them: events, internal comments and read
+markers."""
+
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from contacts.models import Contact, Identity
+from inbox.models.inboxes import Channel, Inbox, InboxChannel, Membership
+from lib import stamps
+
+
+class ConversationStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    PENDING = "pending", _("Pending")
+    RESOLVED = "resolved", _("Resolved")
+
+
+class ContactState(models.TextChoices):
+    LINKED = "linked", _("Linked")
+    CONFIRMED = "confirmed", _("Confirmed")
+    TO_CONFIRM = "to_confirm", _("Contact to confirm")
+    UNLINKED = "unlinked", _("No contact")
+
+
+class Counter(models.Model):
+    """A named, gap-tolerant sequence (conversation numbers). Incremented under a row lock
+    inside the transaction that uses the number, so two webhooks never share one."""
+
+    name = models.CharField(max_length=50, unique=True)
+    value = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name}={self.value}"
+
+
+def inbox_stamp_keys(inbox_ids: Any) -> list[str]:
+    """The stamps a change in these inboxes moves: each inbox's own, and the one that users
+    who see all inboxes watch."""
+    return ["inbox:all", *(f"inbox:{pk}" for pk in inbox_ids)]
+
+
+class ConversationQuerySet(models.QuerySet["Conversation"]):
+    def touch(self, *, in_inboxes: Any = None, **changes: Any) -> int:
+        """Update `changes` on these conversations and mark them changed for the live poll:
+        `updated_at` now, and their inboxes' stamps once the transaction commits. A caller
+        that knows the inboxes names them (`in_inboxes`), saving the query that finds them;
+        a conditional update that changed no row moves no stamp. Returns the rows updated."""
+        inbox_ids = set(
+            self.values_list("inbox_id", flat=True) if in_inboxes is None else in_inboxes
+        )
+        if not inbox_ids:
+            return 0
+        updated = self.update(updated_at=timezone.now(), **changes)
+        if updated:
+            stamps.bump_on_commit(inbox_stamp_keys(inbox_ids))
+        return updated
+
+    def visible_to(self, user: Any) -> "ConversationQuerySet":
+        """Conversations of the user's inboxes; everything for holders of
+        "view conversations of all inboxes" (admins by default)."""
+        if not user.is_authenticated:
+            return self.none()
+        scope = Membership.objects.scope_for(user)
+        if scope.all_inboxes:
+            return self.all()
+        # A literal id list (from the request's memoised scope) instead of a join on
+        # memberships: the planner then estimates the rows well and walks the recency index
+        # (benchmarks/README.md).
+        return self.filter(inbox_id__in=scope.inbox_ids)
+
+    def waiting(self) -> "ConversationQuerySet":
+        """Open, unassigned, waiting for an answer and routable (not from a blocked sender)."""
+        return self.filter(
+            status=ConversationStatus.OPEN,
+            assignee__isnull=True,
+            waiting_since__isnull=False,
+            is_flagged=False,
+        )
+
+
+class Conversation(models.Model):
+    """A case: one thread between the organisation and a contact in one inbox and channel."""
+
+    inbox = models.ForeignKey(Inbox, on_delete=models.CASCADE, related_name="conversations")
+    contact = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.CASCADE, related_name="conversations"
+    )
+    contact_state = models.CharField(
+        max_length=16, choices=ContactState.choices, default=ContactState.LINKED
+    )
+    # Several contacts matched the sender: the agent picks one of these.
+    candidate_ids = models.JSONField(default=list, blank=True)
+    identity = models.ForeignKey(
+        Identity, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    address = models.CharField(
+        _("address"), max_length=320, help_text=_("The sender's normalised address.")
+    )
+    # Our number or address the customer wrote to; replies go out from it.
+    inbox_channel = models.ForeignKey(
+        InboxChannel, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    number = models.PositiveBigIntegerField(_("number"), unique=True)
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=ConversationStatus.choices,
+        default=ConversationStatus.OPEN,
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_conversations",
+    )
+    subject = models.CharField(_("subject"), max_length=300, blank=True)
+    is_flagged = models.BooleanField(
+        default=False, help_text=_("From a blocked sender: kept, not routed.")
+    )
+    last_message_at = models.DateTimeField(default=timezone.now)
+    last_message_preview = models.CharField(max_length=200, blank=True)
+    waiting_since = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects: ClassVar[ConversationQuerySet] = ConversationQuerySet.as_manager()  # type: ignore[assignment]
+
+    class Meta:
+        verbose_name = _("conversation")
+        verbose_name_plural = _("conversations")
+        indexes = [
+            models.Index(fields=["-last_message_at", "-id"], name="conv_recent_idx"),
+            models.Index(fields=["inbox", "-last_message_at", "-id"], name="conv_inbox_recent_idx"),
+            models.Index(
+                fields=["assignee", "-last_message_at", "-id"], name="conv_assignee_recent_idx"
+            ),
+            models.Index(
+                fields=["assignee", "status", "-last_message_at", "-id"], name="conv_assignee_idx"
+            ),
+            models.Index(
+                fields=["inbox", "waiting_since", "id"],
+                name="conv_waiting_idx",
+                condition=Q(
+                    status="open",
+                    assignee__isnull=True,
+                    waiting_since__isnull=False,
+                    is_flagged=False,
+                ),
+            ),
+            models.Index(
+                fields=["contact", "inbox", "channel", "status"], name="conv_continue_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.number}"
+
+    def touch(self, **changes: Any) -> None:
+        """Save `changes` (field values) and mark the conversation changed for the live poll:
+        `updated_at` now, and its inbox's stamp once the transaction commits. Every change
+        an agent should see live goes through here."""
+        changes["updated_at"] = timezone.now()
+        Conversation.objects.filter(pk=self.pk).update(**changes)
+        for name, value in changes.items():
+            setattr(self, name, value)
+        stamps.bump_on_commit(inbox_stamp_keys([self.inbox_id]))
+
+
+class Comment(models.Model):
+    """An internal remark on a conversation or one of its messages. Append-only: database
+    triggers refuse UPDATE and DELETE except inside an erasure (contact deletion)."""
+
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="comments"
+    )
+    message = models.ForeignKey(
+        "inbox.Message", null=True, blank=True, on_delete=models.CASCADE, related_name="comments"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["conversation", "created_at"], name="comment_thread_idx")]
+
+    def __str__(self) -> str:
+        return self.body[:50]
+
+
+class ErasurePermit(models.Model):
+    """A row that exists only inside a transaction that erases personal data; the comment
+    triggers allow deleting comments while one exists (no other transaction can see it)."""
+
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"erasure permit {self.pk}"
+
+
+class ConversationEvent(models.Model):
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Conversation started")
+        ASSIGNED = "assigned", _("Assigned")
+        UNASSIGNED = "unassigned", _("Unassigned")
+        STATUS = "status", _("Status changed")
+        CONTACT_LINKED = "contact_linked", _("Contact linked")
+        CONTACT_UNLINKED = "contact_unlinked", _("Contact unlinked")
+        CONTACT_CONFIRMED = "contact_confirmed", _("Contact confirmed")
+        REPLY_SENT = "reply_sent", _("Reply sent")
+        DELIVERY_FAILED = "delivery_failed", _("Delivery failed")
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["conversation", "created_at"], name="convevent_thread_idx")]
+
+    def __str__(self) -> str:
+        return self.get_kind_display()
+
+
+class ReadMarker(models.Model):
+    """When a user last opened a conversation: newer inbound messages make it unread."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="read_markers"
+    )
+    read_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "conversation"], name="readmarker_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} read {self.conversation} at {self.read_at}"

@@ -1,0 +1,173 @@
+"""Inboxes, who works in them (memberships and the per-request scope) and the numbers and
+addresses they own."""
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from lib import stamps
+from lib.memo import forget, memoised
+
+
+class InboxMode(models.TextChoices):
+    OPEN = "open", _("Open: every member may answer")
+    ASSIGNMENT = "assignment", _("Assignment: assign to yourself before answering")
+
+
+class Inbox(models.Model):
+    name = models.CharField(_("name"), max_length=100)
+    mode = models.CharField(
+        _("mode"), max_length=16, choices=InboxMode.choices, default=InboxMode.OPEN
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("inbox")
+        verbose_name_plural = _("inboxes")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_assignment_mode(self) -> bool:
+        return self.mode == InboxMode.ASSIGNMENT
+
+
+class InboxRole(models.TextChoices):
+    MEMBER = "member", _("Team member")
+    MANAGER = "manager", _("Manager")
+
+
+@dataclass(frozen=True)
+class InboxScope:
+    """Which inboxes one user sees and works in, computed once per request
+    (`Membership.objects.scope_for`) and used by lists, access checks and the live poll alike.
+
+    `roles` holds the inboxes the user works in (admins: every inbox, as manager);
+    `all_inboxes` is "view conversations of all inboxes", which lets a user see inboxes they
+    do not work in."""
+
+    user_id: int
+    all_inboxes: bool
+    roles: dict[int, str]
+    inboxes: tuple["Inbox", ...]
+
+    @property
+    def inbox_ids(self) -> list[int]:
+        """Ids of the inboxes the user sees."""
+        return [inbox.pk for inbox in self.inboxes]
+
+    def role_in(self, inbox_id: int) -> str | None:
+        return self.roles.get(inbox_id)
+
+    @property
+    def manages_any(self) -> bool:
+        return InboxRole.MANAGER in self.roles.values()
+
+    @property
+    def managed_ids(self) -> list[int]:
+        return [pk for pk, role in self.roles.items() if role == InboxRole.MANAGER]
+
+
+class MembershipQuerySet(models.QuerySet["Membership"]):
+    def scope_for(self, user: Any) -> InboxScope:
+        """The user's InboxScope: one query for their memberships with the inboxes joined
+        (or all inboxes, for admins and holders of "view all inboxes"), memoised for the
+        request."""
+        return memoised(("inbox-scope", user.pk), lambda: self._compute_scope(user))
+
+    def _compute_scope(self, user: Any) -> InboxScope:
+        if not user.is_authenticated:
+            return InboxScope(user_id=0, all_inboxes=False, roles={}, inboxes=())
+        if getattr(user, "is_admin", False):
+            inboxes = tuple(Inbox.objects.all())
+            roles = {inbox.pk: str(InboxRole.MANAGER) for inbox in inboxes}
+            return InboxScope(user_id=user.pk, all_inboxes=True, roles=roles, inboxes=inboxes)
+        memberships = list(self.filter(user=user).select_related("inbox"))
+        roles = {m.inbox_id: m.role for m in memberships}
+        if user.has_perm("contacts.view_all_inboxes"):
+            inboxes = tuple(Inbox.objects.all())
+            return InboxScope(user_id=user.pk, all_inboxes=True, roles=roles, inboxes=inboxes)
+        ordered = sorted((m.inbox for m in memberships), key=lambda i: (i.name, i.pk))
+        return InboxScope(user_id=user.pk, all_inboxes=False, roles=roles, inboxes=tuple(ordered))
+
+    def changed_for(self, user_id: int) -> None:
+        """The user's inboxes or roles changed: compute their scope again in this request,
+        and (after commit) move their stamp so their live poller renews its inbox list."""
+        forget(("inbox-scope", user_id))
+        stamps.bump_on_commit([user_stamp_key(user_id)])
+
+
+def user_stamp_key(user_id: int) -> str:
+    return f"user:{user_id}"
+
+
+class Membership(models.Model):
+    """A user's role in one inbox. Organisation admins count as managers of every inbox."""
+
+    inbox = models.ForeignKey(Inbox, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(
+        _("role"), max_length=16, choices=InboxRole.choices, default=InboxRole.MEMBER
+    )
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["inbox", "user"], name="membership_unique")]
+
+    objects: ClassVar[MembershipQuerySet] = MembershipQuerySet.as_manager()  # type: ignore[assignment]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.inbox} ({self.role})"
+
+
+class AgentCapacity(models.Model):
+    """How many open conversations routing mode hands an agent at most (managers set it)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="capacity"
+    )
+    limit = models.PositiveSmallIntegerField(_("capacity"), default=5)
+
+    DEFAULT = 5
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.limit}"
+
+
+class Channel(models.TextChoices):
+    SMS = "sms", _("SMS")
+    WHATSAPP = "whatsapp", _("WhatsApp")
+    EMAIL = "email", _("E-mail")
+
+
+class InboxChannel(models.Model):
+    """A phone number or e-mail address an inbox owns: inbound messages to it land in the inbox,
+    replies go out from it. Credentials never live here; they come from the environment."""
+
+    inbox = models.ForeignKey(Inbox, on_delete=models.CASCADE, related_name="channels")
+    kind = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    address = models.CharField(
+        _("address"),
+        max_length=254,
+        help_text=_("A phone number in international format, or an e-mail address."),
+    )
+    label = models.CharField(_("label"), max_length=100, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["kind", "address"]
+        verbose_name = _("channel")
+        verbose_name_plural = _("channels")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "address"], name="inboxchannel_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.address}"
