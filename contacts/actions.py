@@ -324,6 +324,7 @@ def delete_contact(contact: Contact, *, actor: Any) -> DeletedContact:
         deleted_by=actor,
         deleted_by_name=str(actor),
     )
+    _forget_identities_taken_from_others(contact)
     with erasing(contact, "delete"):
         contact.delete()
     return record
@@ -352,7 +353,19 @@ def anonymise_contact(contact: Contact, *, actor: Any) -> None:
     NoteRevision.objects.filter(note__contact=contact).delete()
     Note.objects.filter(contact=contact).update(body=_("[removed when the contact was anonymised]"))
     ContactEvent.objects.filter(contact=contact).update(data={})
+    _forget_identities_taken_from_others(contact)
     _event(contact, ContactEvent.Kind.ANONYMISED, actor)
+
+
+def _forget_identities_taken_from_others(contact: Contact) -> None:
+    """The contacts that lost an identifier to `contact` keep the event, not the identifier:
+    it is the erased person's."""
+    lost = ContactEvent.objects.filter(
+        kind=ContactEvent.Kind.IDENTITY_LOST, data__to_contact=contact.pk
+    )
+    for event in lost:
+        event.data.pop("identity", None)
+        event.save(update_fields=["data"])
 
 
 def record_export(contact: Contact, *, actor: Any, file_format: str) -> None:
