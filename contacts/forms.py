@@ -75,7 +75,12 @@ class NoteForm(forms.Form):
 
 
 class BlockForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), max_length=300)
+    # Django's CharField also refuses NUL bytes, which PostgreSQL cannot store.
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=300,
+        error_messages={"required": _("Say why the contact is blocked.")},
+    )
 
 
 def profile_form(

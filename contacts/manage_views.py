@@ -12,8 +12,11 @@ from accounts.http import AuthenticatedRequest
 from contacts import actions
 from contacts.access import access_contact
 from contacts.exports import export_csv, export_json
+from contacts.forms import BlockForm
+from contacts.panel import panel_context
 from contacts.views import _back_to_panel
 from lib.errors import ActionRefused
+from lib.htmx import render_page
 
 EXPORTERS = {
     "json": (export_json, "application/json"),
@@ -52,13 +55,19 @@ def promote(request: AuthenticatedRequest, contact_id: int) -> HttpResponse:
 @require_POST
 def block(request: AuthenticatedRequest, contact_id: int) -> HttpResponse:
     contact = access_contact(request.user, contact_id, right="edit")
-    try:
-        actions.block_contact(contact, reason=request.POST.get("reason", ""), actor=request.user)
-    except ValidationError as invalid:
-        messages.error(request, " ".join(invalid.messages))
-    else:
-        messages.success(request, _("%(name)s is blocked.") % {"name": contact})
-    return _back_to_panel(request, contact, "more")
+    form = BlockForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.block_contact(contact, reason=form.cleaned_data["reason"], actor=request.user)
+        except ValidationError as invalid:
+            form.add_error("reason", invalid.message_dict.get("reason", invalid.messages))
+        else:
+            messages.success(request, _("%(name)s is blocked.") % {"name": contact})
+            return _back_to_panel(request, contact, "more")
+    context = panel_context(request.user, contact, "more", block_form=form)
+    return render_page(
+        request, "contacts/detail.html", context, fragment="contact-panel", status=422
+    )
 
 
 @require_POST

@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from contacts.actions import add_note, create_contact
 from contacts.matching import match_contacts
@@ -129,6 +130,34 @@ def test_blocking_needs_a_reason_and_shows_it(client_for, alice, jana):
     client.post(reverse("contacts:unblock", args=[jana.pk]))
     jana.refresh_from_db()
     assert not jana.is_blocked
+
+
+@pytest.mark.parametrize(
+    ("reason", "error"),
+    [
+        ("x" * 301, "Ensure this value has at most 300 characters (it has 301)."),
+        ("Spam\x00mails", "Null characters are not allowed."),
+        ("   ", "Say why the contact is blocked."),
+    ],
+    ids=["too-long", "nul-byte", "blank"],
+)
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "htmx"])
+def test_a_bad_reason_for_blocking_shows_why_and_changes_nothing(
+    client_for, alice, jana, reason, error, htmx
+):
+    headers = {"HX-Request": "true"} if htmx else {}
+
+    response = client_for(alice).post(
+        reverse("contacts:block", args=[jana.pk]), {"reason": reason}, headers=headers
+    )
+
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert escape(error) in page
+    assert 'aria-invalid="true"' in page
+    jana.refresh_from_db()
+    assert not jana.is_blocked and jana.blocked_reason == ""
+    assert not jana.events.filter(kind=ContactEvent.Kind.BLOCKED).exists()
 
 
 def test_export_as_json_and_csv_downloads_profile_identities_and_notes(client_for, alice, jana):
