@@ -25,7 +25,6 @@ stops by itself: fixed numbers of calls, a statement timeout, a time budget.
 """
 
 import argparse
-import html
 import os
 import random
 import re
@@ -34,7 +33,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, unquote, urlencode, urlsplit
+from urllib.parse import urlencode, urlsplit
 
 # Run as a script, Python puts benchmarks/ first on the path, where this file would shadow the
 # `inbox` app; the project root goes there instead.
@@ -48,6 +47,7 @@ from benchmarks.contacts import (  # noqa: E402 - needs the path above
     header,
     percentile,
 )
+from benchmarks.load import live_state, poller_url  # noqa: E402
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/switchboard_inbox_bench"
 STATEMENT_TIMEOUT_MS = 10_000
@@ -80,37 +80,29 @@ class PageType:
     group: str  # floor, list, thread, search, contacts, live
     urls: list[str]
     htmx: bool = False
-    live: bool = False  # a poll: `since` comes from the previous answer
-    since: str = ""
+    live: bool = False  # a poll: its URL comes from the poller of the previous answer
+    poller: str = ""
     timings: list[float] = field(default_factory=list)
     queries: list[int] = field(default_factory=list)
 
     def url(self, call: int) -> str:
         url = self.urls[call % len(self.urls)]
-        if self.live:
-            return f"{url}{'&' if '?' in url else '?'}since={quote(self.since)}"
+        if self.live:  # the poller's hx-get, plus the page's live state (hx-include)
+            return f"{self.poller}{'&' if '?' in self.poller else '?'}{url}"
         return url
 
     def get(self, client: Any, call: int) -> Any:
         url = self.url(call)
         response = client.get(url, headers=HTMX if self.htmx else {})
-        if response.status_code != 200:
+        # 204: nothing changed, and htmx keeps the poller (with its URL) as it is.
+        if response.status_code not in ((200, 204) if self.live else (200,)):
             body = response.content.decode(errors="replace")[:600]
             sys.exit(f"{self.label}: {url} answered {response.status_code}\n{body}")
-        if self.live:
-            self.since = since_of(response.content.decode())
+        if self.live and response.status_code == 200:
+            self.poller = poller_url(response.content.decode()) or sys.exit(
+                f"The live poll's answer to {url} holds no poller."
+            )
         return response
-
-
-def since_of(page: str) -> str:
-    """The `since` of the poller in a page or a poll's answer, as the browser would send it."""
-    found = re.search(r'data-since="([^"]+)"', page)
-    if found:
-        return html.unescape(found.group(1))
-    found = re.search(r"[?&](?:amp;)?since=([^\"&]+)", page)
-    if found:
-        return unquote(html.unescape(found.group(1)))
-    sys.exit("The live poll's answer holds no poller with a `since` (data-since or ?since=).")
 
 
 def main() -> int:
@@ -336,7 +328,6 @@ def page_plan(client: Any, rng: random.Random) -> list[PageType]:
     cursors = re.findall(r"after=([\w-]+)", content)
     if first.status_code != 200 or not cursors:
         sys.exit(f"/inbox/ answered {first.status_code} without a 'Show more' cursor.")
-    shown = re.findall(r'name="shown" value="(\d+)"', content)
     sizes = (
         Message.objects.values("conversation_id")
         .annotate(n=Count("id"))
@@ -365,12 +356,11 @@ def page_plan(client: Any, rng: random.Random) -> list[PageType]:
     rng.shuffle(contact_terms)
     contact_urls = [f"/contacts/?{urlencode({'q': term})}" for term in contact_terms]
 
-    answer = client.get("/inbox/live/", headers=HTMX)
-    live_state = [("view", "all"), *(("shown", pk) for pk in shown), ("has_more", "1"),
-                  ("open", str(ten[0])), ("can_reply", "1")]  # fmt: skip
-    live = PageType("live poll, nothing changed", "live",
-                    [f"/inbox/live/?{urlencode(live_state)}"], htmx=True, live=True,
-                    since=since_of(answer.content.decode()))  # fmt: skip
+    # The live state and the poller as the browser has them with a conversation open.
+    page = client.get(f"/inbox/c/{ten[0]}/").content.decode()
+    poller = poller_url(page) or sys.exit("The conversation page holds no live poller.")
+    live = PageType("live poll, nothing changed", "live", [urlencode(live_state(page))],
+                    htmx=True, live=True, poller=poller)  # fmt: skip
     long_url = [f"/inbox/c/{long_id}/"]
     return [
         PageType("floor (password page)", "floor", [FLOOR_URL]),

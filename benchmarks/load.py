@@ -83,6 +83,7 @@ REQUEST_TIMEOUT = 30
 # than this reconnects first instead of counting the server's close as a dropped connection.
 IDLE_RECONNECT = 4.0
 TARGET_P95_MS, TARGET_RSS_MB = 300.0, 250.0
+OK = (200, 204)  # 204: a live poll when nothing changed
 AGENT_EMAIL = "load-agent-{:03d}@nordlicht.example"
 DEMO_INBOXES = ("Kundenservice", "Vertrieb")
 HTMX = {"HX-Request": "true", "HX-Request-Type": "partial"}
@@ -94,9 +95,28 @@ LIVE_STATE = re.compile(r'<input[^>]*class="live-state"[^>]*name="(\w+)"[^>]*val
 ROW_ID = re.compile(r'name="shown" value="(\d+)"')
 DELETED_ROW = re.compile(r'hx-target="#conversation-row-(\d+)" hx-swap="delete"')
 SINCE = re.compile(r'data-since="([^"]+)"')
+POLLER = re.compile(r'<div[^>]*\bid="live-poller"[^>]*>')
+HX_GET = re.compile(r'\bhx-get="([^"]+)"')
 CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 CLIENT_ID = re.compile(r'name="client_id" value="([^"]+)"')
 REPLY_ACTION = re.compile(r'action="(/inbox/c/\d+/reply/)"')
+
+
+def live_state(page: str) -> list[tuple[str, str]]:
+    """What htmx sends with the poll (`hx-include=".live-state"`), in document order."""
+    return [(name, html.unescape(value)) for name, value in LIVE_STATE.findall(page)]
+
+
+def poller_url(page: str) -> str | None:
+    """The URL the poller in a page or a poll's answer asks next (its hx-get: since and
+    whatever else the server put there), or None when there is no poller."""
+    tag = POLLER.search(page)
+    if tag:
+        url = HX_GET.search(tag.group(0))
+        if url:
+            return html.unescape(url.group(1))
+    since = SINCE.search(page)
+    return f"/inbox/live/?since={quote(html.unescape(since.group(1)))}" if since else None
 
 
 # --- Recording ------------------------------------------------------------------------------
@@ -195,7 +215,7 @@ class Agent:
         self.origin = f"http://127.0.0.1:{port}"
         self.rng = rng
         self.recorder = recorder
-        self.since = ""
+        self.poller = ""  # the URL the poller asks next
         self.view = "all"
         self.shown: list[int] = []
         self.has_more = False
@@ -218,16 +238,12 @@ class Agent:
         status, page = self.get("page load (full)", "/inbox/", htmx=False)
         if status != 200:
             return False
-        self.since = self._since(page) or self.since
-        state = LIVE_STATE.findall(page)
+        self.poller = poller_url(page) or self.poller
+        state = live_state(page)
         self.shown = [int(v) for name, v in state if name == "shown"]
         self.has_more = any(name == "has_more" for name, _v in state)
         self.view = next((v for name, v in state if name == "view"), "all")
         return True
-
-    def _since(self, page: str) -> str:
-        found = SINCE.search(page)
-        return html.unescape(found.group(1)) if found else ""
 
     def poll(self) -> None:
         params: list[tuple[str, str]] = [("view", self.view)]
@@ -240,11 +256,11 @@ class Agent:
             params.append(("can_reply", self.can_reply))
         if self.pending:
             params.append(("pending", "1"))
-        path = f"/inbox/live/?since={quote(self.since)}&{urlencode(params)}"
+        path = f"{self.poller}{'&' if '?' in self.poller else '?'}{urlencode(params)}"
         status, answer = self.get("live poll", path, htmx=True)
         if status != 200:
-            return  # htmx leaves the old poller (and its since) in place
-        self.since = self._since(answer) or self.since
+            return  # 204 (nothing changed) or a failure: htmx keeps the poller as it is
+        self.poller = poller_url(answer) or self.poller
         deleted = {int(pk) for pk in DELETED_ROW.findall(answer)}
         rows = [int(pk) for pk in ROW_ID.findall(answer)]
         new = [pk for pk in rows if pk not in self.shown or pk in deleted]
@@ -255,7 +271,7 @@ class Agent:
             self._read_composer(answer)
 
     def _read_composer(self, fragment: str) -> None:
-        state = dict(LIVE_STATE.findall(fragment))
+        state = dict(live_state(fragment))
         self.can_reply = state.get("can_reply", self.can_reply)
         action, token, client = (
             REPLY_ACTION.search(fragment),
@@ -597,7 +613,8 @@ def prepare(agents: int) -> tuple[list[str], list[str], list[str]]:
     """Migrate and collect the static files; `agents` agent users in both demo inboxes with a
     fresh session each. Returns (session keys, our SMS numbers, phone numbers of existing
     SMS conversations)."""
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, load_backend
     from django.contrib.sessions.backends.db import SessionStore
     from django.core.management import call_command
 
@@ -610,6 +627,11 @@ def prepare(agents: int) -> tuple[list[str], list[str], list[str]]:
     inboxes = list(Inbox.objects.filter(name__in=DEMO_INBOXES))
     if len(inboxes) != len(DEMO_INBOXES):
         sys.exit(f"The demo inboxes {DEMO_INBOXES} are missing: is this a seed_demo database?")
+    # The first configured backend that can load users, as django.test.Client.force_login
+    # picks it (the session names the backend that logged the user in).
+    backend = next(
+        path for path in settings.AUTHENTICATION_BACKENDS if hasattr(load_backend(path), "get_user")
+    )
     keys = []
     for n in range(agents):
         user = User.objects.filter(email=AGENT_EMAIL.format(n)).first()
@@ -624,7 +646,7 @@ def prepare(agents: int) -> tuple[list[str], list[str], list[str]]:
             Membership.objects.get_or_create(inbox=inbox, user=user)
         session = SessionStore()
         session[SESSION_KEY] = str(user.pk)
-        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[BACKEND_SESSION_KEY] = backend
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
         session.create()
         keys.append(str(session.session_key))
@@ -682,7 +704,9 @@ def warm_up(port: int, keys: list[str], numbers: list[str], repeat: list[str]) -
     agent = Agent(port, keys[0], random.Random(), None)
     for _ in range(6):
         if not agent.load():
-            sys.exit("The warm-up could not load /inbox/ with an agent's session.")
+            status, page = agent.connection.request("GET", "/inbox/")
+            sys.exit(f"The warm-up could not load /inbox/ with an agent's session: {status}\n"
+                     f"{page[:800]}")  # fmt: skip
         agent.poll()
         agent.open()
     start = time.monotonic()
@@ -832,13 +856,17 @@ def report(
         total += len(values)
         latencies = [ms for ms, _status in values]
         p50, p95, p99 = (percentile(latencies, p) for p in (0.50, 0.95, 0.99))
-        errors = sum(1 for _ms, status in values if status not in (0, 200))
+        errors = sum(1 for _ms, status in values if status not in (0, *OK))
         dropped = sum(1 for _ms, status in values if status == 0)
         met = p95 < TARGET_P95_MS and not errors and not dropped
         failed = failed or not met
         verdict = "met" if met else "MISSED"
         print(f"  {kind:<30} {len(values):>6} {p50:>7.1f} {p95:>7.1f} {p99:>7.1f}"
               f" {max(latencies):>7.1f} {errors:>6} {dropped:>7}   {verdict}")  # fmt: skip
+    polls = [status for _ms, status in results.get("live poll", [])]
+    if polls:
+        print(f"  live poll answers: {polls.count(200)} x 200 (changes), {polls.count(204)} x 204"
+              " (nothing changed)")  # fmt: skip
     lags = recorder.lags
     if lags:
         print(f"  client lag behind schedule: {len(lags)} late starts, p95"
