@@ -16,8 +16,9 @@ urlpatterns = [
     path("contacts/", include("contacts.urls")),
     path("campaigns/", include("campaigns.urls")),
     path("webhooks/", include("inbox.webhook_urls")),
-    # django-anymail's inbound (and tracking) webhooks: /anymail/<esp>/inbound/
-    path("anymail/", include("anymail.urls")),
+    # django-anymail's inbound (and tracking) webhooks: /anymail/<esp>/inbound/, answering
+    # 400 to a payload they cannot read (inbox/email_webhooks.py)
+    path("anymail/", include("inbox.anymail_urls")),
     path("django-admin/", admin.site.urls),
 ]
 

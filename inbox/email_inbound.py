@@ -12,7 +12,9 @@ the conversation it continues:
 
 What can never be stored (no known recipient, a malformed sender) is logged and answered 200,
 so the provider does not retry it forever; a database error propagates (anymail answers 500 and
-the provider retries). The same Message-ID twice is stored once (receive_message).
+the provider retries); a payload anymail cannot parse is a 400 (inbox.email_webhooks). NUL
+characters, which PostgreSQL cannot store, are dropped from everything read from the e-mail
+(lib.text.without_nul). The same Message-ID twice is stored once (receive_message).
 """
 
 import hashlib
@@ -40,6 +42,7 @@ from inbox.channels.email import (
     stored_message_id,
 )
 from inbox.models import Channel, Conversation, Inbox, InboxChannel, Message
+from lib.text import without_nul
 
 logger = logging.getLogger("switchboard.email")
 
@@ -69,7 +72,7 @@ def handle_inbound(sender: Any, event: AnymailInboundEvent, esp_name: str, **kwa
         logger.warning("inbound e-mail via %s with no usable From; ignored", esp_name)
         return
     thread = find_thread(channel.inbox, token, email)
-    text, html = bodies(email)
+    text, html = without_nul(bodies(email))
     try:
         receive_message(
             inbox=channel.inbox,
@@ -77,7 +80,7 @@ def handle_inbound(sender: Any, event: AnymailInboundEvent, esp_name: str, **kwa
             address=address,
             body=text,
             html=html,
-            subject=" ".join(str(email.subject or "").split()),
+            subject=" ".join(without_nul(str(email.subject or "")).split()),
             provider=PROVIDER,
             provider_message_id=message_id_of(email, esp_name, event),
             inbox_channel=channel,
@@ -106,7 +109,7 @@ def recipients(email: AnymailInboundMessage) -> list[str]:
                 addresses.extend(address for _name, address in getaddresses([str(value)]))
     found: list[str] = []
     for address in addresses:
-        address = address.strip().lower()
+        address = without_nul(address).strip().lower()
         if "@" in address and address not in found:
             found.append(address)
     return found
@@ -140,7 +143,7 @@ def sender_address(email: AnymailInboundMessage) -> str:
         return ""
     if isinstance(sender, list):  # several From addresses: legal, and very rare
         sender = sender[0] if sender else None
-    return str(getattr(sender, "addr_spec", "") or "").strip()
+    return without_nul(str(getattr(sender, "addr_spec", "") or "")).strip()
 
 
 # --- Threading --------------------------------------------------------------------------------
@@ -156,8 +159,8 @@ def find_thread(inbox: Inbox, token: str, email: AnymailInboundMessage) -> Conve
             return conversation
     wanted = [
         stored_message_id(value)
-        for value in parse_message_ids(email["In-Reply-To"])
-        + list(reversed(parse_message_ids(email["References"])))
+        for value in parse_message_ids(without_nul(email["In-Reply-To"]))
+        + list(reversed(parse_message_ids(without_nul(email["References"]))))
     ]
     if not wanted:
         return None
@@ -178,11 +181,11 @@ def find_thread(inbox: Inbox, token: str, email: AnymailInboundMessage) -> Conve
 def message_id_of(email: AnymailInboundMessage, esp_name: str, event: AnymailInboundEvent) -> str:
     """The stored form of the Message-ID; without one, the provider's event id, or a hash
     of the whole message, so a redelivery is still recognised."""
-    ids = parse_message_ids(email["Message-ID"])
+    ids = parse_message_ids(without_nul(email["Message-ID"]))
     if ids:
         return stored_message_id(ids[0])
     if event.event_id:
-        return stored_message_id(f"{esp_name.lower()}:{event.event_id}")
+        return stored_message_id(without_nul(f"{esp_name.lower()}:{event.event_id}"))
     try:
         raw = email.as_bytes()
     except (LookupError, ValueError, TypeError):
@@ -216,7 +219,7 @@ def html_to_text(html: str) -> str:
 def attachments(email: AnymailInboundMessage) -> Iterator[IncomingFile]:
     """Attached files and inline images; oversized ones are left out (and logged)."""
     for number, part in enumerate(_file_parts(email), start=1):
-        content_type = part.get_content_type()
+        content_type = without_nul(part.get_content_type())
         try:
             content = part.get_content_bytes()
         except (ValueError, AssertionError, LookupError):
@@ -224,7 +227,7 @@ def attachments(email: AnymailInboundMessage) -> Iterator[IncomingFile]:
             continue
         if content is None:
             continue
-        name = part.get_filename() or _default_name(number, content_type)
+        name = without_nul(part.get_filename() or "") or _default_name(number, content_type)
         if len(content) > MAX_ATTACHMENT_BYTES:
             logger.warning(
                 "inbound e-mail attachment %r of %s bytes is over the limit; skipped",

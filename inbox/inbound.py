@@ -51,7 +51,8 @@ def twilio_payload(form: Any) -> dict[str, str]:
 
 
 def media_count(value: str) -> int:
-    return min(int(value), MAX_MEDIA) if value.isdigit() else 0
+    # ASCII digits only: "²".isdigit() is true, yet int("²") fails.
+    return min(int(value), MAX_MEDIA) if value.isascii() and value.isdigit() else 0
 
 
 def twilio_channel(sender: str) -> str:

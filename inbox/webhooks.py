@@ -4,7 +4,8 @@ Both verify `X-Twilio-Signature` with the account's auth token against PUBLIC_BA
 the path and query Twilio requested: behind a TLS-terminating proxy the app sees another
 scheme and host than Twilio signed, so the request's own URL cannot be trusted for this.
 Both answer fast — verify, store, enqueue — and are safe to replay (DESIGN.md §6): a message
-is stored once per MessageSid, and delivery status only moves forward.
+is stored once per MessageSid, and delivery status only moves forward. The signature is checked
+over the form as posted; NUL characters are dropped after that (lib.text.without_nul).
 """
 
 import logging
@@ -24,6 +25,7 @@ from inbox.channels import SendResult
 from inbox.channels.twilio import send_attempt
 from inbox.models import DeliveryStatus, Direction, Message
 from inbox.tasks import enqueue_inbound
+from lib.text import without_nul
 
 logger = logging.getLogger("switchboard.webhooks")
 
@@ -78,7 +80,7 @@ def twilio_inbound(request: HttpRequest) -> HttpResponse:
     """
     if not _signed(request):
         return _forbidden()
-    params = request.POST
+    params = without_nul(request.POST.dict())
     sid = params.get("MessageSid") or params.get("SmsMessageSid") or ""
     if not sid:
         return _bad_request(_("MessageSid is missing."))
@@ -107,7 +109,7 @@ def twilio_status(request: HttpRequest) -> HttpResponse:
     """
     if not _signed(request):
         return _forbidden()
-    params = request.POST
+    params = without_nul(request.POST.dict())
     sid = params.get("MessageSid") or params.get("SmsSid") or ""
     reported = (params.get("MessageStatus") or params.get("SmsStatus") or "").lower()
     status = TWILIO_STATUSES.get(reported)

@@ -328,6 +328,103 @@ def test_a_database_error_answers_500_so_the_provider_retries(support, monkeypat
     assert response.status_code == 500
 
 
+# --- Bad input -------------------------------------------------------------------------------
+
+
+def test_nul_bytes_in_a_postmark_email_are_dropped_and_the_email_stored(support):
+    """PostgreSQL cannot store NUL in text: a 500 would make the provider retry forever."""
+    payload = postmark_payload(
+        message_id="<nul\x00@mail.example.org>",
+        subject="Bestellung\x00 4711",
+        text="Hallo\x00 Team",
+        html="<p>Hallo\x00 <b>Team</b></p>",
+        attachments=[("liefer\x00schein.txt", "text/plain\x00", b"4711", None)],
+    )
+    payload["FromFull"]["Name"] = "Jana\x00 Berg"
+    payload["OriginalRecipient"] = SUPPORT + "\x00"
+    payload["Headers"].append({"Name": "In-Reply-To", "Value": "<old\x00@mail.example.org>"})
+
+    response = post_postmark(Client(), payload)
+
+    assert response.status_code == 200
+    stored = inbound_emails().get()
+    assert (stored.body, stored.html) == ("Hallo Team", "<p>Hallo <b>Team</b></p>")
+    assert stored.provider_message_id == "nul@mail.example.org"
+    assert stored.conversation.subject == "Bestellung 4711"
+    assert stored.conversation.address == CUSTOMER
+    attachment = stored.attachments.get()
+    assert (attachment.filename, attachment.content_type) == ("lieferschein.txt", "text/plain")
+
+
+def test_nul_bytes_in_a_mailgun_mime_email_are_dropped_and_the_email_stored(support):
+    message = mime(message_id="<mg-nul@mail.example.org>", subject="Frage\x00", text="Hal\x00lo")
+
+    assert post_mailgun(Client(), message).status_code == 200
+
+    stored = inbound_emails().get()
+    assert stored.body.strip() == "Hallo" and stored.conversation.subject == "Frage"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"{not json",
+        b"\xff\xfe not utf-8",
+        b"[]",
+        b'{"Headers": 5}',
+        b'{"FromFull": "jana.berg@example.org"}',
+        b'{"Attachments": [{"Name": "a.txt"}]}',
+        b'{"Attachments": [{"ContentType": "text/plain", "Content": "not base64!"}]}',
+    ],
+    ids=["not-json", "not-utf8", "list", "headers", "from", "attachment", "base64"],
+)
+def test_an_authenticated_postmark_post_that_cannot_be_read_is_a_400(support, body):
+    response = Client().post(
+        POSTMARK_URL, body, content_type="application/json", HTTP_AUTHORIZATION=basic(BASIC_AUTH)
+    )
+
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/plain")
+    assert "could not be read" in response.content.decode()
+    assert not Message.objects.exists() and not Conversation.objects.exists()
+
+
+def test_a_postmark_post_that_cannot_be_read_still_needs_the_basic_auth(support):
+    response = Client().post(POSTMARK_URL, b"{not json", content_type="application/json")
+
+    assert response.status_code == 400
+    assert "could not be read" not in response.content.decode()
+
+
+def signed_mailgun_form(**fields):
+    timestamp, token = fields.pop("timestamp", str(int(time.time()))), uuid.uuid4().hex
+    signature = hmac.new(
+        MAILGUN_KEY.encode(), f"{timestamp}{token}".encode(), hashlib.sha256
+    ).hexdigest()
+    return {"timestamp": timestamp, "token": token, "signature": signature, **fields}
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"recipient": SUPPORT},
+        {"recipient": SUPPORT, "message-headers": "{not json"},
+        {"recipient": SUPPORT, "message-headers": "[]", "attachment-count": "1",
+         "content-id-map": "{not json"},
+        {"recipient": SUPPORT, "body-mime": "Subject: x\r\n\r\nHallo", "timestamp": "soon"},
+    ],
+    ids=["no-message", "headers-not-json", "content-ids-not-json", "timestamp"],
+)  # fmt: skip
+def test_a_signed_mailgun_post_that_cannot_be_read_is_a_400(support, fields):
+    response = Client().post(
+        MAILGUN_URL, signed_mailgun_form(**fields), HTTP_AUTHORIZATION=basic(BASIC_AUTH)
+    )
+
+    assert response.status_code == 400
+    assert "could not be read" in response.content.decode()
+    assert not Message.objects.exists() and not Conversation.objects.exists()
+
+
 # --- Threading ---------------------------------------------------------------------------------
 
 

@@ -181,6 +181,34 @@ def test_a_malformed_sender_is_refused_with_a_clear_message(service):
     assert not Message.objects.exists() and not Conversation.objects.exists()
 
 
+def test_nul_bytes_in_a_signed_form_are_dropped_and_the_message_stored(service):
+    """PostgreSQL cannot store NUL in text or JSON: a 500 would make Twilio retry forever."""
+    params = sms(
+        body="Hallo\x00 Welt\x00",
+        sid="SM\x00" + "b" * 32,
+        From=CUSTOMER[:4] + "\x00" + CUSTOMER[4:],
+        To=SERVICE_NUMBER + "\x00",
+        ToCity="HAMBURG\x00",
+        NumMedia="0\x00",
+    )
+
+    response = twilio_post(INBOUND, params)
+
+    assert response.status_code == 200
+    message = Message.objects.get()
+    assert message.body == "Hallo Welt"
+    assert message.provider_message_id == "SM" + "b" * 32
+    assert message.conversation.address == CUSTOMER
+    assert message.conversation.last_message_preview == "Hallo Welt"
+
+
+@pytest.mark.parametrize("count", ["²", "x", "-1", ""])
+def test_a_media_count_that_is_not_a_number_means_no_media(service, count):
+    assert twilio_post(INBOUND, sms(NumMedia=count)).status_code == 200
+
+    assert not Message.objects.get().attachments.exists()
+
+
 def test_five_sequential_replays_store_one_message(service):
     responses = [twilio_post(INBOUND, sms()) for _ in range(5)]
 
@@ -395,6 +423,19 @@ def test_a_failed_delivery_shows_twilios_error_code(conversation, extra, shown):
     assert message.error_code == extra["ErrorCode"]
     assert delivery.explain(message) == shown
     assert conversation.events.filter(kind="delivery_failed").count() == 1
+
+
+def test_a_nul_byte_in_a_status_callback_is_dropped(conversation):
+    message = outbound(conversation, status="sent")
+
+    response = status_post(
+        message, "undelivered", ErrorCode="30007\x00", ErrorMessage="Carrier\x00 violation"
+    )
+
+    assert response.status_code == 204
+    message.refresh_from_db()
+    assert (message.status, message.error_code) == ("failed", "30007")
+    assert delivery.explain(message) == "Twilio error 30007: Carrier violation"
 
 
 def test_a_status_settles_a_send_that_ended_unknown_and_records_the_sid(
