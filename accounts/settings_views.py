@@ -14,6 +14,7 @@ from accounts.http import AuthenticatedRequest
 from accounts.models import AccountEvent, Organisation, User
 from accounts.settings_sections import sections_for
 from lib.errors import ActionRefused
+from lib.forms import search_query
 from lib.htmx import is_partial_request, render_page
 from lib.pagination import InvalidCursor, paginate
 
@@ -50,7 +51,7 @@ def organisation(request: AuthenticatedRequest) -> HttpResponse:
 
 @require_admin
 def users(request: AuthenticatedRequest) -> HttpResponse:
-    query = request.GET.get("q", "").strip()
+    query = search_query(request.GET)
     status = request.GET.get("status", "")
     queryset = User.objects.search(query)
     if status == "licensed":

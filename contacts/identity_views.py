@@ -19,6 +19,7 @@ from contacts.matching import match_contacts
 from contacts.models import MIN_SEARCH_LENGTH, Contact
 from contacts.panel import panel_context
 from contacts.views import _back_to_panel
+from lib.forms import chosen_id, search_query
 from lib.htmx import render_page
 
 DUPLICATE_RESULTS = 10
@@ -68,7 +69,7 @@ def identities(request: AuthenticatedRequest, contact_id: int) -> HttpResponse:
 
 
 def duplicate_search(request: AuthenticatedRequest, contact: Contact) -> dict[str, object]:
-    query = request.GET.get("q", "").strip()
+    query = search_query(request.GET)
     if len(query) < MIN_SEARCH_LENGTH:
         return {"duplicate_query": query, "duplicates": None}
     found = (
@@ -84,7 +85,7 @@ def duplicate_search(request: AuthenticatedRequest, contact: Contact) -> dict[st
 @require_POST
 def identity_claim(request: AuthenticatedRequest, contact_id: int) -> HttpResponse:
     contact = access_contact(request.user, contact_id, right="edit")
-    identity = access_identity(request.user, int(request.POST.get("identity", 0) or 0))
+    identity = access_identity(request.user, chosen_id(request.POST, "identity") or 0)
     try:
         previous = actions.claim_identity(contact, identity=identity, actor=request.user)
     except actions.ActionRefused as refused:
@@ -142,7 +143,7 @@ def match(request: AuthenticatedRequest) -> HttpResponse:
 
 def _link_candidates(request: AuthenticatedRequest, channel: str) -> dict[str, object]:
     """For "Link existing": contacts found by name, to give the unknown address to."""
-    query = request.GET.get("link_q", "").strip()
+    query = search_query(request.GET, "link_q")
     found = None
     if len(query) >= MIN_SEARCH_LENGTH:
         found = list(

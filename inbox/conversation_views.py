@@ -24,6 +24,7 @@ from inbox.models import Conversation, ConversationStatus
 from inbox.variables import render_variables
 from inbox.views import conversation_context
 from lib.errors import ActionRefused
+from lib.forms import chosen_id
 from lib.htmx import is_partial_request
 
 
@@ -215,8 +216,7 @@ def contact_unlink(request: AuthenticatedRequest, conversation_id: int) -> HttpR
 @require_POST
 def contact_link(request: AuthenticatedRequest, conversation_id: int) -> HttpResponse:
     conversation = access_conversation(request.user, conversation_id, for_write=True)
-    contact_id = request.POST.get("contact", "")
-    contact = access_contact(request.user, int(contact_id) if contact_id.isdigit() else 0)
+    contact = access_contact(request.user, chosen_id(request.POST, "contact") or 0)
     linking.link_contact(conversation, contact=contact, actor=request.user)
     messages.success(request, _("Linked to %(name)s.") % {"name": contact})
     return _back(request, conversation.pk, contact_pane=True)
