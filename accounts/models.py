@@ -1,5 +1,6 @@
+import copy
 import zoneinfo
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -8,6 +9,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from lib.cached import cached, forget_on_commit
 
 DEFAULT_TIME_ZONE = "Europe/Berlin"
 
@@ -123,6 +126,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.has_usable_password()
 
 
+ORGANISATION_KEY = "organisation"
+
+
 class Organisation(models.Model):
     """The one company running this deployment; its fields are the account variables."""
 
@@ -148,10 +154,20 @@ class Organisation(models.Model):
 
     @classmethod
     def load(cls) -> "Organisation":
+        """The organisation, from the cache when it is there (every page reads it); a copy
+        of its own for each caller, so a form that changes it changes nobody else's."""
+        return copy.copy(cached(ORGANISATION_KEY, cls._load))
+
+    @classmethod
+    def _load(cls) -> "Organisation":
         organisation, _created = cls.objects.get_or_create(
             id=cls.SINGLETON_ID, defaults={"name": "Switchboard"}
         )
         return organisation
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        forget_on_commit(ORGANISATION_KEY)
 
     def account_variables(self) -> dict[str, str]:
         """The values that messages and campaigns may insert, by variable name."""

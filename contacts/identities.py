@@ -2,6 +2,8 @@
 address" means. Phone numbers become E.164 (phonenumbers, DEFAULT_PHONE_REGION for numbers
 written without a country code); e-mail addresses are trimmed and lower-cased."""
 
+import functools
+
 import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -84,8 +86,10 @@ def normalise_email(value: str) -> str:
     return value.lower()
 
 
+@functools.lru_cache(maxsize=4096)
 def format_phone(normalised: str) -> str:
-    """E.164 shown the way people read it: +49 170 1234567."""
+    """E.164 shown the way people read it: +49 170 1234567. Remembered: a page of the
+    conversation list formats the same few numbers again and again."""
     try:
         number = phonenumbers.parse(normalised, None)
     except phonenumbers.NumberParseException:

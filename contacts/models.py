@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from contacts.identities import IdentityKind, format_phone
+from lib.cached import cached, forget_on_commit
 
 MIN_SEARCH_LENGTH = 3
 
@@ -226,6 +227,24 @@ class AttributeType(models.TextChoices):
     BOOLEAN = "boolean", _("Yes/no")
 
 
+DEFINITIONS_KEY = "attribute-definitions"
+
+
+class AttributeDefinitionQuerySet(models.QuerySet["AttributeDefinition"]):
+    def in_order(self) -> "AttributeDefinitionQuerySet":
+        """The admin's order (Settings → Agent workspace → Contact attributes)."""
+        return self.order_by("position", "id")
+
+    def all_cached(self) -> list["AttributeDefinition"]:
+        """Every definition in the admin's order, from the cache: the contact panel reads
+        them on every page, admins change them now and then (`changed()`)."""
+        return cached(DEFINITIONS_KEY, lambda: list(self.in_order()))
+
+    def changed(self) -> None:
+        """Definitions were added, changed, reordered or removed in this transaction."""
+        forget_on_commit(DEFINITIONS_KEY)
+
+
 class AttributeDefinition(models.Model):
     """One attribute in the contact panel: built in (a Contact field or its identities) or
     custom (a key in Contact.attributes). Admins order them and choose what agents see."""
@@ -244,6 +263,8 @@ class AttributeDefinition(models.Model):
     )
     is_builtin = models.BooleanField(default=False, editable=False)
 
+    objects: ClassVar[AttributeDefinitionQuerySet] = AttributeDefinitionQuerySet.as_manager()  # type: ignore[assignment]
+
     class Meta:
         ordering = ["position", "id"]
         verbose_name = _("contact attribute")
@@ -251,6 +272,15 @@ class AttributeDefinition(models.Model):
 
     def __str__(self) -> str:
         return str(self.display_label)
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        AttributeDefinition.objects.changed()
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        deleted = super().delete(*args, **kwargs)
+        AttributeDefinition.objects.changed()
+        return deleted
 
     @property
     def display_label(self) -> str:

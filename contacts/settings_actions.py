@@ -26,6 +26,8 @@ def _write_positions(definitions: list[AttributeDefinition]) -> None:
             definition.position = position
             moved.append(definition)
     AttributeDefinition.objects.bulk_update(moved, ["position"])
+    if moved:
+        AttributeDefinition.objects.changed()
 
 
 @transaction.atomic

@@ -86,10 +86,13 @@ def rights_in(user: Any, conversation: Conversation, role: str | None = None) ->
 def access_conversation(
     user: Any, conversation_id: int, *, for_write: bool = False
 ) -> Conversation:
-    """A conversation the user may see (404 otherwise). With `for_write`, the user must be a
-    member or manager of its inbox (403 otherwise: seeing all inboxes is not working in them)."""
+    """A conversation the user may see (404 otherwise), with its inbox, contact and assignee
+    and when the user last read it (`read_at`). With `for_write`, the user must be a member or
+    manager of its inbox (403 otherwise: seeing all inboxes is not working in them)."""
     conversation = get_object_or_404(
-        Conversation.objects.visible_to(user).select_related("inbox", "contact", "assignee"),
+        Conversation.objects.visible_to(user)
+        .select_related("inbox", "contact", "assignee")
+        .with_read_at(user),
         pk=conversation_id,
     )
     if for_write and inbox_role(user, conversation.inbox) is None:

@@ -34,6 +34,7 @@ from inbox.models import (
     Inbox,
     InboxChannel,
     Message,
+    ReadMarker,
 )
 from inbox.sanitise import sanitise_email_html
 from lib.errors import ActionRefused
@@ -361,8 +362,17 @@ def set_status(conversation: Conversation, *, status: str, actor: Any) -> None:
 
 
 def mark_read(conversation: Conversation, *, user: Any) -> None:
-    from inbox.models import ReadMarker
-
-    ReadMarker.objects.update_or_create(
-        user=user, conversation=conversation, defaults={"read_at": timezone.now()}
+    """Record that `user` has seen the conversation as it is now: one upsert, skipped when
+    nothing arrived since they last read it (`read_at`, when the caller loaded it, as
+    access_conversation does). The conversation's `read_at` is then now."""
+    read_at = getattr(conversation, "read_at", None)
+    if read_at is not None and read_at >= conversation.last_message_at:
+        return
+    now = timezone.now()
+    ReadMarker.objects.bulk_create(
+        [ReadMarker(user=user, conversation=conversation, read_at=now)],
+        update_conflicts=True,
+        unique_fields=["user", "conversation"],
+        update_fields=["read_at"],
     )
+    conversation.read_at = now  # type: ignore[attr-defined]

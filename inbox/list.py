@@ -5,18 +5,21 @@ subquery on ReadMarker and the contact, assignee and inbox are joined.
 """
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import QuerySet
 from django.http import QueryDict
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from contacts.identities import format_phone
 from contacts.models import MIN_SEARCH_LENGTH, Contact
 from inbox.access import visible_inboxes
-from inbox.models import Conversation, ConversationStatus, Message, ReadMarker
+from inbox.models import Channel, Conversation, ConversationStatus, Message
 from lib.pagination import Page, paginate
 
 PER_PAGE = 40
@@ -72,6 +75,11 @@ class ListFilters:
         }
         return {k: str(v) for k, v in values.items() if v and not (k == "view" and v == "all")}
 
+    @cached_property
+    def current_query(self) -> str:
+        """`query_string()` of these filters, worked out once (every row's link ends with it)."""
+        return self.query_string()
+
     def query_string(self, **override: Any) -> str:
         params = self.params(**override)
         return "?" + urlencode(params) if params else ""
@@ -121,19 +129,31 @@ def search_matches(query: str) -> list[int]:
     return list({*by_contact, *by_address, *by_text})
 
 
-def with_row_data(conversations: QuerySet[Conversation], user: Any) -> Any:
+def with_row_data(conversations: Any, user: Any) -> Any:
     """Join what a row shows and annotate when `user` last read each conversation."""
-    read_at = ReadMarker.objects.filter(user=user, conversation=OuterRef("pk")).values("read_at")
-    return conversations.select_related("contact", "assignee", "inbox").annotate(
-        read_at=Subquery(read_at[:1])
-    )
+    return conversations.select_related("contact", "assignee", "inbox").with_read_at(user)
+
+
+def row_labels() -> dict[str, str]:
+    """The words every row repeats, translated once per page instead of once per row."""
+    return {
+        "unread": _("Unread"),
+        "inbox": _("Inbox"),
+        "assigned_to": _("Assigned to"),
+        "unassigned": _("Unassigned"),
+        **{f"channel_{value}": str(label) for value, label in Channel.choices},
+        **{f"status_{value}": str(label) for value, label in ConversationStatus.choices},
+    }
 
 
 def decorate(conversations: list[Conversation]) -> list[Conversation]:
     """Set what a row shows beyond fields: `is_unread` (the customer wrote after the user
     last opened it and nobody has answered yet — our own replies never make a conversation
-    unread), `title` and a short `time_label`."""
+    unread), `title`, a short `time_label`, its `url` and the shared `labels`."""
     today = timezone.localdate()
+    labels = row_labels()
+    # One URL reversal for the whole page; rows fill in their id.
+    url_pattern = reverse("inbox:conversation", args=[0]).replace("/0/", "/{}/")
     for conversation in conversations:
         read_at = getattr(conversation, "read_at", None)
         row: Any = conversation
@@ -141,6 +161,10 @@ def decorate(conversations: list[Conversation]) -> list[Conversation]:
             conversation.waiting_since
             and (read_at is None or conversation.last_message_at > read_at)
         )
+        row.labels = labels
+        row.channel_label = labels.get(f"channel_{conversation.channel}", conversation.channel)
+        row.status_label = labels.get(f"status_{conversation.status}", conversation.status)
+        row.url = url_pattern.format(conversation.pk)
         row.title = conversation_title(conversation)
         local = timezone.localtime(conversation.last_message_at)
         row.time_label = date_format(

@@ -31,7 +31,7 @@ FRAGMENT = "send-message"
 def send_action(user: Any, contact: Contact) -> dict[str, Any] | None:
     """The contact panel's "Send message" button (contacts.panel.register_action): for
     everyone who works in an inbox. Whether a channel is set up the form itself explains."""
-    if not (getattr(user, "is_admin", False) or Membership.objects.filter(user=user).exists()):
+    if not (getattr(user, "is_admin", False) or Membership.objects.scope_for(user).works_anywhere):
         return None
     return {"send_url": _url(contact), "slot": FRAGMENT}
 

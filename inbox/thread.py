@@ -5,7 +5,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Q, prefetch_related_objects
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -13,6 +13,7 @@ from inbox.access import inbox_role, rights_in
 from inbox.delivery import explain as explain_delivery
 from inbox.list import conversation_title, display_address
 from inbox.models import (
+    Attachment,
     Comment,
     Conversation,
     ConversationEvent,
@@ -45,33 +46,48 @@ def thread_entries(
 ) -> tuple[list[Entry], bool, bool]:
     """The thread's entries (the latest `limit` messages), whether older messages were left
     out, and whether an outbound message is still on its way (the live poll then refreshes
-    its delivery status)."""
+    its delivery status).
+
+    Three queries whatever the length: messages (with their authors, and whether they have
+    attachments), comments (on the conversation in the shown period, and on the shown
+    messages), events; a fourth only when a shown message has attachments. Each message gets
+    `shown_comments` and `shown_attachments`."""
+    has_files = Attachment.objects.filter(message=OuterRef("pk"))
     messages = list(
         Message.objects.filter(conversation=conversation)
         .select_related("author")
-        .prefetch_related(
-            "attachments",
-            Prefetch("comments", queryset=Comment.objects.select_related("author")),
-        )
+        .annotate(has_files=Exists(has_files))
         .order_by("-created_at", "-id")[: limit + 1]
     )
     truncated = len(messages) > limit
     messages = messages[:limit][::-1]
     since = messages[0].created_at if truncated and messages else None
-    comments = Comment.objects.filter(conversation=conversation, message__isnull=True)
+    comments = Comment.objects.filter(conversation=conversation)
     events = ConversationEvent.objects.filter(conversation=conversation).exclude(
         kind=ConversationEvent.Kind.REPLY_SENT
     )
     if since is not None:
-        comments, events = (
-            comments.filter(created_at__gte=since),
-            events.filter(created_at__gte=since),
-        )
+        shown = [m.pk for m in messages]
+        comments = comments.filter(Q(created_at__gte=since) | Q(message_id__in=shown))
+        events = events.filter(created_at__gte=since)
+    with_files = [m for m in messages if m.has_files]
+    prefetch_related_objects(with_files, "attachments")
+    by_message: dict[int, list[Comment]] = {}
+    entries = []
+    for comment in comments.select_related("author"):
+        if comment.message_id is None:
+            entries.append(Entry("comment", comment))
+        else:
+            by_message.setdefault(comment.message_id, []).append(comment)
     for message in messages:
         if message.status in (DeliveryStatus.FAILED, DeliveryStatus.UNKNOWN):
             message.problem = explain_delivery(message)  # type: ignore[attr-defined]
-    entries = [Entry("message", m) for m in messages]
-    entries += [Entry("comment", c) for c in comments.select_related("author")]
+        shown_message: Any = message
+        shown_message.shown_comments = by_message.get(message.pk, [])
+        shown_message.shown_attachments = (
+            list(message.attachments.all()) if shown_message.has_files else []
+        )
+        entries.append(Entry("message", message))
     for event in events.select_related("actor"):
         event.text = event_text(event)  # type: ignore[attr-defined]
         entries.append(Entry("event", event))

@@ -60,9 +60,11 @@ WHOLE_THREAD_LIMIT = 2000
 
 
 def row_for(user: Any, conversation: Conversation) -> Conversation:
-    """The conversation as a list row (assignee, unread state) after a change."""
-    row = with_row_data(Conversation.objects.filter(pk=conversation.pk), user).get()
-    return decorate([row])[0]
+    """The conversation as its list row. It came through access_conversation, so its inbox,
+    contact, assignee and `read_at` are loaded already; otherwise they are loaded here."""
+    if not hasattr(conversation, "read_at"):
+        conversation = with_row_data(Conversation.objects.filter(pk=conversation.pk), user).get()
+    return decorate([conversation])[0]
 
 
 def conversation_context(

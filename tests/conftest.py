@@ -207,3 +207,14 @@ def screenshot(request) -> Callable[[object, str], Path]:
         return path
 
     return take
+
+
+@pytest.fixture(autouse=True)
+def _no_cached_rows() -> Iterator[None]:
+    """Rows kept in the cache between requests (the organisation, attribute definitions)
+    belong to one test: each starts without them."""
+    from lib.cached import forget_all
+
+    forget_all()
+    yield
+    forget_all()

@@ -5,7 +5,7 @@ from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -72,6 +72,13 @@ class ConversationQuerySet(models.QuerySet["Conversation"]):
         # memberships: the planner then estimates the rows well and walks the recency index
         # (benchmarks/README.md).
         return self.filter(inbox_id__in=scope.inbox_ids)
+
+    def with_read_at(self, user: Any) -> "ConversationQuerySet":
+        """Annotate `read_at`: when `user` last opened each conversation (None: never)."""
+        read_at = ReadMarker.objects.filter(user=user, conversation=OuterRef("pk")).values(
+            "read_at"
+        )
+        return self.annotate(read_at=Subquery(read_at[:1]))
 
     def waiting(self) -> "ConversationQuerySet":
         """Open, unassigned, waiting for an answer and routable (not from a blocked sender)."""

@@ -5,7 +5,9 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from django.conf import settings
+from django.contrib.auth.models import Permission
 from django.db import models
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -66,6 +68,11 @@ class InboxScope:
         return self.roles.get(inbox_id)
 
     @property
+    def works_anywhere(self) -> bool:
+        """A member or manager of at least one inbox (admins: of every inbox)."""
+        return bool(self.roles)
+
+    @property
     def manages_any(self) -> bool:
         return InboxRole.MANAGER in self.roles.values()
 
@@ -88,9 +95,20 @@ class MembershipQuerySet(models.QuerySet["Membership"]):
             inboxes = tuple(Inbox.objects.all())
             roles = {inbox.pk: str(InboxRole.MANAGER) for inbox in inboxes}
             return InboxScope(user_id=user.pk, all_inboxes=True, roles=roles, inboxes=inboxes)
-        memberships = list(self.filter(user=user).select_related("inbox"))
+        # Whether "view all inboxes" was granted to the user (or a group of theirs) comes
+        # with the memberships in the same query; a user with none asks has_perm.
+        granted = Permission.objects.filter(
+            codename="view_all_inboxes", content_type__app_label="contacts"
+        ).filter(Q(user=OuterRef("user_id")) | Q(group__user=OuterRef("user_id")))
+        memberships = list(
+            self.filter(user=user).select_related("inbox").annotate(sees_all=Exists(granted))
+        )
         roles = {m.inbox_id: m.role for m in memberships}
-        if user.has_perm("contacts.view_all_inboxes"):
+        if memberships:
+            sees_all = user.is_active and (user.is_superuser or getattr(memberships[0], "sees_all", False))
+        else:
+            sees_all = user.has_perm("contacts.view_all_inboxes")
+        if sees_all:
             inboxes = tuple(Inbox.objects.all())
             return InboxScope(user_id=user.pk, all_inboxes=True, roles=roles, inboxes=inboxes)
         ordered = sorted((m.inbox for m in memberships), key=lambda i: (i.name, i.pk))

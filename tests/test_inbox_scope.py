@@ -1,0 +1,105 @@
+"""The user's inboxes and roles, read once per request, and the fixed query counts of the
+workspace pages that depend on them."""
+
+import pytest
+from django.contrib.auth.models import Group, Permission
+from django.urls import reverse
+
+from inbox import assignment
+from inbox.actions import add_comment, reply
+from tests.factories import inbound, inbox_with
+
+
+@pytest.fixture
+def inboxes(alice, bob, max_manager):
+    a = inbox_with("Support A", "assignment", members=[alice], managers=[max_manager])
+    b = inbox_with("Sales B", members=[bob])
+    return a, b
+
+
+VIEW_ALL = Permission.objects.filter(codename="view_all_inboxes")
+
+
+@pytest.mark.parametrize("through", ["user", "group"])
+def test_a_granted_view_all_inboxes_shows_every_inbox_read_only(
+    client_for, alice, inboxes, through
+):
+    _a, b = inboxes
+    foreign = inbound(b, "+49 170 4444444", "Frage an Sales").conversation
+    if through == "user":
+        alice.user_permissions.add(VIEW_ALL.get())
+    else:
+        group = Group.objects.create(name="Supervisors")
+        group.permissions.add(VIEW_ALL.get())
+        alice.groups.add(group)
+    client = client_for(alice)
+
+    assert f"conversation-row-{foreign.pk}" in client.get(reverse("inbox:index")).content.decode()
+    assert client.get(reverse("inbox:conversation", args=[foreign.pk])).status_code == 200
+    # Seeing is not working there: no reply.
+    posted = client.post(reverse("inbox:conversation_reply", args=[foreign.pk]), {"body": "Hi"})
+    assert posted.status_code == 403
+
+
+def test_without_the_grant_another_inbox_stays_hidden(client_for, alice, inboxes):
+    _a, b = inboxes
+    foreign = inbound(b, "+49 170 4444444").conversation
+    client = client_for(alice)
+
+    assert (
+        f"conversation-row-{foreign.pk}" not in client.get(reverse("inbox:index")).content.decode()
+    )
+    assert client.get(reverse("inbox:conversation", args=[foreign.pk])).status_code == 404
+
+
+LIST_QUERIES = 8
+# The user, their inboxes, the conversation, marking it read, its messages, comments and
+# events, the contact's identities, tags, notes and events (and the list, on the full page).
+THREAD_QUERIES = {False: 12, True: 11}
+
+
+def _busy(a, alice, max_manager, conversation):
+    for i in range(8):
+        other = inbound(a, f"+49 170 55555{i:02d}", f"Nachricht {i}").conversation
+        assignment.assign_to_me(other, actor=alice)
+        inbound(a, body=f"Noch eine Frage {i}")
+        reply(conversation, body=f"Antwort {i}", actor=alice)
+        add_comment(conversation, body=f"Notiz {i}", actor=max_manager)
+
+
+@pytest.mark.parametrize("view", ["all", "mine", "unassigned"])
+def test_the_list_runs_a_fixed_number_of_queries(
+    client_for, alice, max_manager, inboxes, view, django_assert_max_num_queries
+):
+    a, _b = inboxes
+    conversation = inbound(a).conversation
+    assignment.assign_to_me(conversation, actor=alice)
+    _busy(a, alice, max_manager, conversation)
+    client = client_for(alice)
+
+    with django_assert_max_num_queries(LIST_QUERIES):
+        response = client.get(reverse("inbox:index"), {"view": view})
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "fragment"])
+def test_the_thread_runs_a_fixed_number_of_queries_however_long(
+    client_for, alice, max_manager, inboxes, htmx, django_assert_max_num_queries
+):
+    a, _b = inboxes
+    conversation = inbound(a).conversation
+    assignment.assign_to_me(conversation, actor=alice)
+    url = reverse("inbox:conversation", args=[conversation.pk])
+    headers = {"HX-Request": "true"} if htmx else {}
+    client = client_for(alice)
+    client.get(url, headers=headers)  # the organisation and attributes are cached from now on
+    inbound(a, body="Noch da?")  # something new to mark read
+    with django_assert_max_num_queries(THREAD_QUERIES[htmx]) as short:
+        client.get(url, headers=headers)
+
+    _busy(a, alice, max_manager, conversation)
+    with django_assert_max_num_queries(len(short.captured_queries)):
+        response = client.get(url, headers=headers)
+
+    assert response.status_code == 200
+    assert "Antwort 7" in response.content.decode() and "Notiz 7" in response.content.decode()
