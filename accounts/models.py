@@ -152,6 +152,10 @@ class Organisation(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        forget_on_commit(ORGANISATION_KEY)
+
     @classmethod
     def load(cls) -> "Organisation":
         """The organisation, from the cache when it is there (every page reads it); a copy
@@ -164,10 +168,6 @@ class Organisation(models.Model):
             id=cls.SINGLETON_ID, defaults={"name": "Switchboard"}
         )
         return organisation
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        super().save(*args, **kwargs)
-        forget_on_commit(ORGANISATION_KEY)
 
     def account_variables(self) -> dict[str, str]:
         """The values that messages and campaigns may insert, by variable name."""

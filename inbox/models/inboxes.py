@@ -105,7 +105,8 @@ class MembershipQuerySet(models.QuerySet["Membership"]):
         )
         roles = {m.inbox_id: m.role for m in memberships}
         if memberships:
-            sees_all = user.is_active and (user.is_superuser or getattr(memberships[0], "sees_all", False))
+            granted_to_them = getattr(memberships[0], "sees_all", False)
+            sees_all = user.is_active and (user.is_superuser or granted_to_them)
         else:
             sees_all = user.has_perm("contacts.view_all_inboxes")
         if sees_all:
