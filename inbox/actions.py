@@ -21,6 +21,7 @@ from contacts.identities import CHANNEL_KINDS
 from contacts.matching import match_contacts
 from contacts.models import Contact, ContactKind, Identity, IdentitySource
 from inbox.access import rights_in
+from inbox.language import guess_language
 from inbox.models import (
     Attachment,
     Comment,
@@ -212,6 +213,7 @@ def _store_inbound(
         is_flagged=blocked,
         created_at=received_at,
         body=fields["body"],
+        language=guess_language(fields["body"]),
         html=sanitise_email_html(fields["html"]),
         provider=fields["provider"],
         provider_message_id=fields["provider_message_id"],
@@ -311,6 +313,7 @@ def queue_outbound(
         conversation=conversation,
         direction=Direction.OUTBOUND,
         body=body,
+        language=guess_language(body),
         author=actor,
         status=DeliveryStatus.QUEUED,
         client_id=client_id,

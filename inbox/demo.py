@@ -8,6 +8,7 @@ matched (unknown senders become ephemeral contacts) and events are written. It i
 once: when Kundenservice already has conversations, a second run changes nothing.
 """
 
+import functools
 import random
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
@@ -21,6 +22,7 @@ from accounts.models import User
 from contacts.models import Identity
 from inbox.actions import receive_message, set_status
 from inbox.assignment import assign
+from inbox.language import guess_language
 from inbox.models import (
     AgentCapacity,
     Channel,
@@ -315,6 +317,7 @@ def _reply_row(
         conversation=conversation,
         direction=Direction.OUTBOUND,
         body=body,
+        language=guess_language(body),
         author=author,
         provider=PROVIDER,
         provider_message_id=f"{key}-out",
@@ -345,7 +348,7 @@ CONVERSATION_COLUMNS = (
 )  # fmt: skip
 MESSAGE_COLUMNS = (
     "conversation_id", "direction", "body", "author_id", "provider", "provider_message_id",
-    "status", "created_at",
+    "status", "created_at", "language",
     # Constant (the last five, given only to COPY):
     "html", "error", "is_flagged", "error_code", "attempts",
 )  # fmt: skip
@@ -396,6 +399,10 @@ def generate_conversations(
     return added, messages
 
 
+# The synthetic bodies come from a short list: guess each one's language once.
+_language = functools.lru_cache(maxsize=1024)(guess_language)
+
+
 def _synthetic_conversation(
     rng: random.Random,
     conversation_id: int,
@@ -425,7 +432,9 @@ def _synthetic_conversation(
             body, author, state = rng.choice(outbound), assignee, DeliveryStatus.DELIVERED.value
             waiting_since = None
         key = f"bulk-{conversation_id}-{position}"
-        thread.append((conversation_id, direction, body, author, PROVIDER, key, state, at))
+        thread.append(
+            (conversation_id, direction, body, author, PROVIDER, key, state, at, _language(body))
+        )
         last_at, last_body = at, body
         at += timedelta(seconds=rng.randrange(60, 6 * 3600))
         direction = "out" if direction == "in" and rng.random() < 0.8 else "in"

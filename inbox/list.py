@@ -17,9 +17,11 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from contacts.identities import format_phone
-from contacts.models import MIN_SEARCH_LENGTH, Contact
+from contacts.models import MIN_SEARCH_LENGTH
 from inbox.access import visible_inboxes
-from inbox.models import Channel, Conversation, ConversationStatus, Message
+from inbox.models import Channel, Conversation, ConversationStatus
+from inbox.search import matching, search_page
+from lib.forms import search_query
 from lib.pagination import Page, paginate
 
 PER_PAGE = 40
@@ -52,7 +54,7 @@ class ListFilters:
             view=view if view in VIEWS else "all",
             inbox=_int(query.get("inbox")),
             status=status if status in ConversationStatus.values else "",
-            q=query.get("q", "").strip()[:200],
+            q=search_query(query),
             contact=_int(query.get("contact")),
         )
 
@@ -85,10 +87,12 @@ class ListFilters:
         return "?" + urlencode(params) if params else ""
 
 
-def filtered(conversations: QuerySet[Conversation], user: Any, filters: ListFilters) -> Any:
-    """`conversations` narrowed to the filters. Search is a substring of the contact's name
-    and company (its trigram-indexed search text), of the sender's address, or of a message
-    body; full-text indexing of message bodies is a follow-up."""
+def filtered(
+    conversations: QuerySet[Conversation], user: Any, filters: ListFilters, *, search: bool = True
+) -> Any:
+    """`conversations` narrowed to the filters. The search (inbox.search) joins here as one
+    filter, for small sets such as the live poll's changed rows; a page of the list searches
+    with `search=False` and inbox.search.search_page instead."""
     if filters.view == "mine":
         conversations = conversations.filter(assignee=user)
     elif filters.view == "unassigned":
@@ -99,34 +103,9 @@ def filtered(conversations: QuerySet[Conversation], user: Any, filters: ListFilt
         conversations = conversations.filter(status=filters.status)
     if filters.contact:
         conversations = conversations.filter(contact_id=filters.contact)
-    if filters.searching:
-        conversations = conversations.filter(pk__in=search_matches(filters.q))
+    if filters.searching and search:
+        conversations = matching(conversations, filters.q)
     return conversations
-
-
-SEARCH_LIMIT = 400
-
-
-def search_matches(query: str) -> list[int]:
-    """Ids of conversations matching `query` by contact name or company, sender address or
-    message text. Each source is searched on its own through its trigram index and bounded,
-    so a term that matches nothing costs a few index probes and a common one stops early;
-    an OR across the three could not be estimated and read every conversation."""
-    lowered = query.lower()
-    by_contact = Conversation.objects.filter(
-        contact__in=Contact.objects.filter(search_text__contains=lowered).values("pk")[
-            :SEARCH_LIMIT
-        ]
-    ).values_list("pk", flat=True)[:SEARCH_LIMIT]
-    by_address = Conversation.objects.filter(address__icontains=query).values_list("pk", flat=True)[
-        :SEARCH_LIMIT
-    ]
-    by_text = (
-        Message.objects.filter(body__icontains=query)
-        .order_by()
-        .values_list("conversation_id", flat=True)[:SEARCH_LIMIT]
-    )
-    return list({*by_contact, *by_address, *by_text})
 
 
 def with_row_data(conversations: Any, user: Any) -> Any:
@@ -190,10 +169,15 @@ def display_address(conversation: Conversation) -> str:
 
 def list_page(user: Any, filters: ListFilters, cursor: str | None) -> Page[Conversation]:
     """One page of the list; raises InvalidCursor for a forged `after`."""
-    conversations = filtered(Conversation.objects.visible_to(user), user, filters)
-    page = paginate(
-        with_row_data(conversations, user), ordering=ORDERING, cursor=cursor, per_page=PER_PAGE
+    conversations = with_row_data(
+        filtered(Conversation.objects.visible_to(user), user, filters, search=False), user
     )
+    if filters.searching:
+        page = search_page(
+            conversations, filters.q, ordering=ORDERING, cursor=cursor, per_page=PER_PAGE
+        )
+    else:
+        page = paginate(conversations, ordering=ORDERING, cursor=cursor, per_page=PER_PAGE)
     decorate(page.items)
     return page
 

@@ -41,10 +41,21 @@ def paginate(
     fields, each optionally prefixed with "-"; an index over it makes every page one seek.
     Raises InvalidCursor for a cursor that cannot be decoded.
     """
+    rows = list(after_cursor(queryset, ordering=ordering, cursor=cursor)[: per_page + 1])
+    return page_of(rows, ordering=ordering, per_page=per_page)
+
+
+def after_cursor(queryset: QuerySet[M], *, ordering: tuple[str, ...], cursor: str | None) -> Any:
+    """`queryset` in `ordering`, from the row after `cursor` on (InvalidCursor if forged)."""
     queryset = queryset.order_by(*ordering)
     if cursor:
         queryset = queryset.filter(_after(queryset.model, ordering, _decode(cursor, ordering)))
-    rows = list(queryset[: per_page + 1])
+    return queryset
+
+
+def page_of(rows: list[M], *, ordering: tuple[str, ...], per_page: int) -> Page[M]:
+    """A page of `per_page` from `rows` (up to one more, in `ordering`): its cursor points
+    after the last row shown when there is more."""
     if len(rows) <= per_page:
         return Page(items=rows, next_cursor=None)
     items = rows[:per_page]

@@ -52,6 +52,10 @@ class Message(models.Model):
     attempted_at = models.DateTimeField(null=True, blank=True)
     client_id = models.UUIDField(null=True, blank=True, unique=True)
     is_flagged = models.BooleanField(default=False)
+    # The body's language as guessed when stored (inbox.language): it picks the stemmer of
+    # the full-text index, which PostgreSQL keeps in the generated column `search`
+    # (migration 0007; not a model field, since SQLite has no tsvector).
+    language = models.CharField(max_length=2, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
