@@ -320,6 +320,7 @@ def start_gunicorn(args: argparse.Namespace, port: int) -> subprocess.Popen[byte
         f"--threads={args.threads}",
         "--keep-alive=5",
         "--log-level=warning",
+        *(getattr(args, "gunicorn_args", None) or []),  # load.py's --gunicorn-arg
     ]
     environment = server_environment(args.database_url, f"http://127.0.0.1:{port}", args.redis_url)
     print(f"Starting {' '.join(command[1:])}", flush=True)
