@@ -42,6 +42,8 @@ class InboxConfig(AppConfig):
 
         # "Send message" on the contact card: the contacts app shows what the inbox registers.
         from contacts.panel import register_action
-        from inbox.outbound_views import send_action
+        from inbox.contact_send_views import contact_send_action
 
-        register_action("send_message", send_action, "inbox/contact_send.html#send-action")
+        register_action(
+            "contact_send", contact_send_action, "inbox/contact_send.html#contact-send-action"
+        )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from inbox import conversation_views, outbound_views, views
+from inbox import contact_send_views, conversation_views, views
 
 app_name = "inbox"
 
@@ -54,5 +54,5 @@ urlpatterns = [
         conversation_views.attachment_download,
         name="attachment_download",
     ),
-    path("contacts/<int:contact_id>/send/", outbound_views.contact_send, name="contact_send"),
+    path("contacts/<int:contact_id>/send/", contact_send_views.contact_send, name="contact_send"),
 ]

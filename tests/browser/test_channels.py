@@ -81,7 +81,7 @@ def test_a_manager_adds_a_number_and_an_agent_sends_from_the_contact_card(
     expect(page.locator(f'a[href="tel:{MOBILE}"]')).to_have_text("Call +49 170 1234567")
     expect(page.locator(f'a[href="tel:{HOME}"]')).to_have_text("Call +49 40 7654321")
     page.get_by_role("link", name="Send message").click()
-    form = page.locator("#send-message form")
+    form = page.locator("#contact-send form")
     expect(form.get_by_label("From inbox")).to_have_value(str(inbox.pk))
     expect(form.get_by_label("To")).to_be_focused()
     with page.expect_response(lambda r: r.url.endswith(f"/contacts/{jana.pk}/send/")):
@@ -95,7 +95,7 @@ def test_a_manager_adds_a_number_and_an_agent_sends_from_the_contact_card(
     form.get_by_label("Message").press_sequentially(", Ihr Rückruf ist für 15 Uhr geplant.")
     form.get_by_role("button", name="Send").click()
 
-    sent = page.locator("#send-message")
+    sent = page.locator("#contact-send")
     expect(sent).to_contain_text("Message sent")
     expect(sent).to_contain_text("By SMS to +49 40 7654321 from Kundenservice")
     expect(page.locator("#toasts")).to_contain_text("Message sent to +49 40 7654321")
@@ -108,8 +108,8 @@ def test_a_manager_adds_a_number_and_an_agent_sends_from_the_contact_card(
     expect(message.locator("[data-delivery]")).to_have_text("Sent")
     # The contact pane beside the thread offers the same form.
     page.locator("#contact-pane").get_by_role("link", name="Send message").click()
-    expect(page.locator("#contact-pane #send-message form")).to_be_visible()
-    expect(page.locator("#contact-pane #send-message select[name=address]")).to_have_value(MOBILE)
+    expect(page.locator("#contact-pane #contact-send form")).to_be_visible()
+    expect(page.locator("#contact-pane #contact-send select[name=address]")).to_have_value(MOBILE)
     screenshot(page, "contact-card-message-in-thread")
     [delivered] = locmem.outbox
     assert (delivered.to, delivered.from_) == (HOME, "+49401234567")

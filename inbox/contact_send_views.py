@@ -25,15 +25,15 @@ from lib.errors import ActionRefused
 from lib.htmx import is_partial_request, render_page
 
 TEMPLATE = "inbox/contact_send.html"
-FRAGMENT = "send-message"
+FRAGMENT = "contact-send"
 
 
-def send_action(user: Any, contact: Contact) -> dict[str, Any] | None:
+def contact_send_action(user: Any, contact: Contact) -> dict[str, Any] | None:
     """The contact panel's "Send message" button (contacts.panel.register_action): for
     everyone who works in an inbox. Whether a channel is set up the form itself explains."""
     if not (getattr(user, "is_admin", False) or Membership.objects.scope_for(user).works_anywhere):
         return None
-    return {"send_url": _url(contact), "slot": FRAGMENT}
+    return {"contact_send_url": _url(contact), "slot": FRAGMENT}
 
 
 def contact_send(request: AuthenticatedRequest, contact_id: int) -> HttpResponse:
@@ -42,7 +42,7 @@ def contact_send(request: AuthenticatedRequest, contact_id: int) -> HttpResponse
         # "Cancel" in the panel puts the empty slot back.
         if not is_partial_request(request):
             return redirect("contacts:detail", contact_id=contact.pk)
-        return render(request, f"{TEMPLATE}#send-slot", {"contact": contact})
+        return render(request, f"{TEMPLATE}#contact-send-slot", {"contact": contact})
     options = SendOptions(request.user, contact)
     status = 200
     if request.method != "POST":
@@ -93,7 +93,12 @@ def _send(request: AuthenticatedRequest, contact: Contact, form: SendForm) -> Ht
     )
     if not is_partial_request(request):
         return redirect("inbox:conversation", conversation_id=conversation.pk)
-    context = {"contact": contact, "sent": sent, "address": address, "send_url": _url(contact)}
+    context = {
+        "contact": contact,
+        "sent": sent,
+        "address": address,
+        "contact_send_url": _url(contact),
+    }
     return render(request, f"{TEMPLATE}#{FRAGMENT}", context)
 
 
@@ -108,7 +113,7 @@ def _context(
         "contact": contact,
         "form": form,
         "options": options,
-        "send_url": _url(contact),
+        "contact_send_url": _url(contact),
         "variables": VARIABLES,
         "can_set_up": manages_any_inbox(request.user),
     }

@@ -71,7 +71,7 @@ def jana(organisation):
     return contact
 
 
-def send_url(contact):
+def contact_send_url(contact):
     return reverse("inbox:contact_send", args=[contact.pk])
 
 
@@ -84,7 +84,7 @@ def post(client, contact, inbox, *, htmx=True, **data):
         "client_id": str(uuid.uuid4()),
         **data,
     }
-    return client.post(send_url(contact), fields, headers=HX if htmx else {})
+    return client.post(contact_send_url(contact), fields, headers=HX if htmx else {})
 
 
 def test_sending_starts_a_conversation_in_the_chosen_inbox_and_delivers_it(
@@ -150,9 +150,9 @@ def test_a_conversation_a_colleague_holds_is_not_continued_a_new_one_is_assigned
 def test_the_form_offers_the_contacts_addresses_and_only_configured_channels(
     client_for, alice, inbox_a, inbox_b, jana
 ):
-    page = client_for(alice).get(send_url(jana), headers=HX).content.decode()
+    page = client_for(alice).get(contact_send_url(jana), headers=HX).content.decode()
 
-    assert page.lstrip().startswith('<section id="send-message"')
+    assert page.lstrip().startswith('<section id="contact-send"')
     assert f'<option value="{JANA_PHONE}" selected>+49 170 1234567 (Phone)</option>' in page
     assert '<option value="jana@berg.example"' in page
     assert '<option value="sms" selected>SMS</option>' in page
@@ -168,7 +168,7 @@ def test_an_address_no_configured_channel_reaches_is_not_offered(client_for, ali
     inbox = inbox_with("Nur E-Mail", members=[alice])
     InboxChannel.objects.create(inbox=inbox, kind="email", address="mail@nordlicht.example")
 
-    page = client_for(alice).get(send_url(jana), headers=HX).content.decode()
+    page = client_for(alice).get(contact_send_url(jana), headers=HX).content.decode()
 
     assert f'value="{JANA_PHONE}"' not in page
     assert '<option value="email" selected>E-mail</option>' in page
@@ -197,7 +197,7 @@ def test_without_any_channel_the_form_says_so_and_managers_get_a_link(
     settings_url = reverse("inbox_settings:inboxes")
 
     for user, link in ((alice, False), (max_manager, True)):
-        page = client_for(user).get(send_url(jana), headers=HX).content.decode()
+        page = client_for(user).get(contact_send_url(jana), headers=HX).content.decode()
         assert "No inbox you work in has a phone number or e-mail address" in page
         assert (settings_url in page) is link
         assert 'type="submit"' not in page
@@ -207,7 +207,7 @@ def test_a_blocked_contact_is_explained_and_refused(client_for, alice, ada, inbo
     block_contact(jana, reason="Beleidigungen", actor=ada)
     client = client_for(alice)
 
-    page = client.get(send_url(jana), headers=HX).content.decode()
+    page = client.get(contact_send_url(jana), headers=HX).content.decode()
     assert "This contact is blocked, so nothing can be sent to it." in page
     assert "Beleidigungen" in page
     assert 'type="submit"' not in page
@@ -287,8 +287,8 @@ def test_an_empty_or_too_long_text_is_refused(client_for, alice, inbox_a, jana, 
 def test_without_javascript_the_form_is_a_page_and_sending_opens_the_conversation(
     client_for, alice, inbox_a, jana
 ):
-    page = client_for(alice).get(send_url(jana)).content.decode()
-    assert "<html" in page and 'id="send-message"' in page
+    page = client_for(alice).get(contact_send_url(jana)).content.decode()
+    assert "<html" in page and 'id="contact-send"' in page
 
     response = post(client_for(alice), jana, inbox_a, htmx=False)
 
@@ -319,10 +319,10 @@ def test_the_contact_panel_offers_send_message_and_call(client_for, alice, inbox
     identity(jana, "whatsapp", "+49 170 1234567")  # the same number once more: one Call
     page = client_for(alice).get(reverse("contacts:detail", args=[jana.pk])).content.decode()
 
-    assert f'hx-get="{send_url(jana)}"' in page and "Send message" in page
+    assert f'hx-get="{contact_send_url(jana)}"' in page and "Send message" in page
     assert page.count(f'href="tel:{JANA_PHONE}"') == 1  # one Call for the number
     assert "Call +49 170 1234567" in page
-    assert '<div id="send-message" class="panel-slot"></div>' in page
+    assert '<div id="contact-send" class="panel-slot"></div>' in page
 
 
 def test_the_contact_pane_of_the_workspace_offers_them_too(client_for, alice, inbox_a, jana):
@@ -334,7 +334,7 @@ def test_the_contact_pane_of_the_workspace_offers_them_too(client_for, alice, in
         .content.decode()
     )
 
-    assert f'hx-get="{send_url(jana)}"' in page
+    assert f'hx-get="{contact_send_url(jana)}"' in page
     assert "Call +49 170 1234567" in page
 
 
@@ -343,7 +343,7 @@ def test_someone_in_no_inbox_sees_no_send_button_and_cannot_send(client_for, jan
     client = client_for(outsider)
 
     page = client.get(reverse("contacts:detail", args=[jana.pk])).content.decode()
-    assert send_url(jana) not in page
+    assert contact_send_url(jana) not in page
     assert "Call +49 170 1234567" in page
 
     response = post(client, jana, inbox_a)
@@ -358,7 +358,7 @@ def test_a_contact_the_user_cannot_see_is_404(client_for, alice, ada, inbox_a, j
     merge_contacts(survivor=survivor, absorbed=jana, choices={}, actor=ada)
     client = client_for(alice)
 
-    assert client.get(send_url(jana), headers=HX).status_code == 404
+    assert client.get(contact_send_url(jana), headers=HX).status_code == 404
     assert post(client, jana, inbox_a).status_code == 404
     missing = reverse("inbox:contact_send", args=[Contact.objects.order_by("-pk")[0].pk + 1])
     assert client.get(missing).status_code == 404
@@ -368,10 +368,10 @@ def test_a_contact_the_user_cannot_see_is_404(client_for, alice, ada, inbox_a, j
 def test_close_puts_the_empty_slot_back(client_for, alice, jana):
     client = client_for(alice)
 
-    closed = client.get(send_url(jana), {"closed": "1"}, headers=HX)
-    page = client.get(send_url(jana), {"closed": "1"})
+    closed = client.get(contact_send_url(jana), {"closed": "1"}, headers=HX)
+    page = client.get(contact_send_url(jana), {"closed": "1"})
 
-    assert closed.content.decode().strip() == '<div id="send-message" class="panel-slot"></div>'
+    assert closed.content.decode().strip() == '<div id="contact-send" class="panel-slot"></div>'
     assert page.status_code == 302 and page.url == reverse("contacts:detail", args=[jana.pk])
 
 
