@@ -33,14 +33,14 @@ def _back(
     conversation_id: int,
     *,
     status: int = 200,
-    contact_pane: bool = False,
+    contact_panel: bool = False,
 ) -> HttpResponse:
-    """The updated panes for htmx (thread, its list row, and the contact pane when the
+    """The updated panes for htmx (thread, its list row, and the contact panel when the
     contact changed); a redirect to the conversation otherwise."""
     if not is_partial_request(request):
         return redirect("inbox:conversation", conversation_id=conversation_id)
     conversation = access_conversation(request.user, conversation_id)
-    context = conversation_context(request, conversation, contact_pane=contact_pane)
+    context = conversation_context(request, conversation, contact_panel=contact_panel)
     return render(request, "inbox/_conversation.html", context, status=status)
 
 
@@ -202,7 +202,7 @@ def contact_confirm(request: AuthenticatedRequest, conversation_id: int) -> Http
     conversation = access_conversation(request.user, conversation_id, for_write=True)
     linking.confirm_contact(conversation, actor=request.user)
     messages.success(request, _("Contact confirmed."))
-    return _back(request, conversation.pk, contact_pane=True)
+    return _back(request, conversation.pk, contact_panel=True)
 
 
 @require_POST
@@ -210,7 +210,7 @@ def contact_unlink(request: AuthenticatedRequest, conversation_id: int) -> HttpR
     conversation = access_conversation(request.user, conversation_id, for_write=True)
     linking.unlink_contact(conversation, actor=request.user)
     messages.success(request, _("Contact unlinked. Search for the right one or create it."))
-    return _back(request, conversation.pk, contact_pane=True)
+    return _back(request, conversation.pk, contact_panel=True)
 
 
 @require_POST
@@ -219,7 +219,7 @@ def contact_link(request: AuthenticatedRequest, conversation_id: int) -> HttpRes
     contact = access_contact(request.user, chosen_id(request.POST, "contact") or 0)
     linking.link_contact(conversation, contact=contact, actor=request.user)
     messages.success(request, _("Linked to %(name)s.") % {"name": contact})
-    return _back(request, conversation.pk, contact_pane=True)
+    return _back(request, conversation.pk, contact_panel=True)
 
 
 @require_POST
@@ -233,7 +233,7 @@ def contact_create(request: AuthenticatedRequest, conversation_id: int) -> HttpR
     contact = _create_contact(request, conversation, names)
     linking.link_contact(conversation, contact=contact, actor=request.user)
     messages.success(request, _("%(name)s is created and linked.") % {"name": contact})
-    return _back(request, conversation.pk, contact_pane=True)
+    return _back(request, conversation.pk, contact_panel=True)
 
 
 def _create_contact(

@@ -8,7 +8,7 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("live/", views.live, name="live"),
     path("c/<int:conversation_id>/", views.conversation, name="conversation"),
-    path("c/<int:conversation_id>/contact/", views.contact_pane, name="contact_pane"),
+    path("c/<int:conversation_id>/contact/", views.contact_panel, name="contact_panel"),
     path("c/<int:conversation_id>/reply/", conversation_views.reply, name="conversation_reply"),
     path(
         "c/<int:conversation_id>/comment/", conversation_views.comment, name="conversation_comment"

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET
 from accounts.http import AuthenticatedRequest
 from inbox.access import access_conversation
 from inbox.actions import mark_read
-from inbox.contact_pane import contact_pane_context
+from inbox.contact_panel import contact_panel_context
 from inbox.list import ListFilters, decorate, inbox_choices, list_page, with_row_data
 from inbox.live import POLL_SECONDS, Poller, live_context, nothing_changed
 from inbox.models import Conversation, ConversationStatus
@@ -68,7 +68,7 @@ def row_for(user: Any, conversation: Conversation) -> Conversation:
 
 
 def conversation_context(
-    request: AuthenticatedRequest, conversation: Conversation, *, contact_pane: bool = True
+    request: AuthenticatedRequest, conversation: Conversation, *, contact_panel: bool = True
 ) -> dict[str, Any]:
     from inbox.thread import thread_context
 
@@ -79,13 +79,13 @@ def conversation_context(
     context["row"] = row_for(request.user, conversation)
     context["open_id"] = conversation.pk
     context["filters"] = ListFilters.from_query(request.GET)
-    if contact_pane:
+    if contact_panel:
         context.update(
-            contact_pane_context(
+            contact_panel_context(
                 request.user, conversation, contact_query=request.GET.get("contact_q", "").strip()
             )
         )
-        context["contact_pane"] = True
+        context["contact_panel"] = True
     return context
 
 
@@ -101,13 +101,13 @@ def conversation(request: AuthenticatedRequest, conversation_id: int) -> HttpRes
     return render(request, "inbox/index.html", context)
 
 
-def contact_pane(request: AuthenticatedRequest, conversation_id: int) -> HttpResponse:
-    """The contact pane alone: searching for the contact to link."""
+def contact_panel(request: AuthenticatedRequest, conversation_id: int) -> HttpResponse:
+    """The contact panel alone: searching for the contact to link."""
     conversation = access_conversation(request.user, conversation_id)
-    context = contact_pane_context(
+    context = contact_panel_context(
         request.user, conversation, contact_query=request.GET.get("contact_q", "").strip()
     )
-    return render(request, "inbox/_contact_pane.html#contact-pane", context)
+    return render(request, "inbox/_contact_panel.html#contact-panel-pane", context)
 
 
 @never_cache

@@ -325,7 +325,7 @@ def test_the_contact_panel_offers_send_message_and_call(client_for, alice, inbox
     assert '<div id="contact-send" class="panel-slot"></div>' in page
 
 
-def test_the_contact_pane_of_the_workspace_offers_them_too(client_for, alice, inbox_a, jana):
+def test_the_contact_panel_of_the_workspace_offers_them_too(client_for, alice, inbox_a, jana):
     conversation = inbound(inbox_a, address="+49 170 1234567").conversation
 
     page = (

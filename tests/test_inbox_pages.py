@@ -100,7 +100,7 @@ def test_an_agent_of_another_inbox_gets_404_everywhere(client_for, bob, inboxes)
     pk = conversation.pk
 
     assert client.get(reverse("inbox:conversation", args=[pk])).status_code == 404
-    assert client.get(reverse("inbox:contact_pane", args=[pk])).status_code == 404
+    assert client.get(reverse("inbox:contact_panel", args=[pk])).status_code == 404
     for name in [
         "conversation_reply",
         "conversation_comment",
@@ -294,7 +294,7 @@ def test_unlink_search_and_link_another_contact(client_for, bob, inboxes):
     client = client_for(bob)
 
     client.post(reverse("inbox:contact_unlink", args=[conversation.pk]))
-    pane = client.get(reverse("inbox:contact_pane", args=[conversation.pk]), {"contact_q": "ostw"})
+    pane = client.get(reverse("inbox:contact_panel", args=[conversation.pk]), {"contact_q": "ostw"})
     client.post(reverse("inbox:contact_link", args=[conversation.pk]), {"contact": jana.pk})
 
     assert "Select contact" in pane.content.decode() and "Jana Ostwald" in pane.content.decode()

@@ -106,10 +106,11 @@ def test_a_manager_adds_a_number_and_an_agent_sends_from_the_contact_card(
     message = page.locator(".msg-out").last
     expect(message).to_contain_text("Hallo Jana, Ihr Rückruf ist für 15 Uhr geplant.")
     expect(message.locator("[data-delivery]")).to_have_text("Sent")
-    # The contact pane beside the thread offers the same form.
-    page.locator("#contact-pane").get_by_role("link", name="Send message").click()
-    expect(page.locator("#contact-pane #contact-send form")).to_be_visible()
-    expect(page.locator("#contact-pane #contact-send select[name=address]")).to_have_value(MOBILE)
+    # The contact panel beside the thread offers the same form.
+    panel = page.locator("#contact-panel-pane")
+    panel.get_by_role("link", name="Send message").click()
+    expect(panel.locator("#contact-send form")).to_be_visible()
+    expect(panel.locator("#contact-send select[name=address]")).to_have_value(MOBILE)
     screenshot(page, "contact-card-message-in-thread")
     [delivered] = locmem.outbox
     assert (delivered.to, delivered.from_) == (HOME, "+49401234567")

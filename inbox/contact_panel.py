@@ -1,5 +1,5 @@
-"""The right-hand pane: whose conversation this is (the matching states of seed 004) and
-the contact panel from the contacts app."""
+"""The workspace's contact panel, its right-hand pane: whose conversation this is (the
+matching states of seed 004), then the contacts app's panel of that contact."""
 
 from typing import Any
 
@@ -12,10 +12,10 @@ from inbox.models import ContactState, Conversation
 SEARCH_RESULTS = 10
 
 
-def contact_pane_context(
+def contact_panel_context(
     user: Any, conversation: Conversation, *, contact_query: str = "", tab: str = "summary"
 ) -> dict[str, Any]:
-    """Context for `inbox/_contact_pane.html#contact-pane`."""
+    """Context for `inbox/_contact_panel.html#contact-panel-pane`."""
     can_link = inbox_role(user, conversation.inbox) is not None and user.has_perm(
         "contacts.link_conversation"
     )
