@@ -111,6 +111,19 @@ def test_no_asset_comes_from_a_cdn():
     assert not [p for p in template_files() if pattern.search(p.read_text(encoding="utf-8"))]
 
 
+def test_css_colours_are_named_once_in_root():
+    """Raw hex colours appear only in :root (app.css); every rule uses var(--…)."""
+    offenders = []
+    for path in sorted((ROOT / "static" / "css").glob("*.css")):
+        text = re.sub(r":root\s*\{[^}]*\}", "", path.read_text(encoding="utf-8"))
+        for declarations in re.findall(r"\{([^{}]*)\}", text):  # rule bodies, never selectors
+            offenders += [
+                f"{path.name}: {hex_}" for hex_ in re.findall(r"#[0-9a-fA-F]{3,8}\b", declarations)
+            ]
+
+    assert not offenders
+
+
 def test_modules_stay_small():
     big = [
         f"{path.relative_to(ROOT)} ({count} lines)"
