@@ -16,6 +16,8 @@ class Match:
     address: str
     normalised: str
     contacts: list[Contact] = field(default_factory=list)
+    # Each matched contact's identity for the address (its first, when it has several kinds).
+    identities: dict[int, Identity] = field(default_factory=dict)
 
     @property
     def state(self) -> str:
@@ -24,6 +26,12 @@ class Match:
     @property
     def contact(self) -> Contact | None:
         return self.contacts[0] if len(self.contacts) == 1 else None
+
+    @property
+    def identity(self) -> Identity | None:
+        """The one matched contact's identity for the address."""
+        contact = self.contact
+        return self.identities.get(contact.pk) if contact is not None else None
 
 
 def match_contacts(channel: str, address: str) -> Match:
@@ -35,11 +43,25 @@ def match_contacts(channel: str, address: str) -> Match:
     """
     kinds = CHANNEL_KINDS.get(channel, (channel,))
     normalised = normalise(kinds[0], address)
-    owners = Identity.objects.filter(kind__in=kinds, normalised=normalised).values("contact_id")
-    contacts = list(
-        Contact.objects.active().filter(pk__in=owners).order_by("-last_activity_at", "-id")
+    # One query: the identities with their (not merged-away) contacts, newest contact first.
+    rows = (
+        Identity.objects.filter(
+            kind__in=kinds, normalised=normalised, contact__merged_into__isnull=True
+        )
+        .select_related("contact")
+        .order_by("-contact__last_activity_at", "-contact_id", "id")
     )
-    return Match(channel=channel, address=address, normalised=normalised, contacts=contacts)
+    identities: dict[int, Identity] = {}
+    for identity in rows:
+        identities.setdefault(identity.contact_id, identity)
+    contacts = [identity.contact for identity in identities.values()]
+    return Match(
+        channel=channel,
+        address=address,
+        normalised=normalised,
+        contacts=contacts,
+        identities=identities,
+    )
 
 
 def try_match(channel: str, address: str) -> Match | None:

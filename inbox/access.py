@@ -65,7 +65,7 @@ def rights_in(user: Any, conversation: Conversation, role: str | None = None) ->
     reason = ""
     if role is None:
         reason = _("You are not a member of this inbox.")
-    elif conversation.is_flagged or (conversation.contact and conversation.contact.is_blocked):
+    elif conversation.is_blocked:
         reason = _("This contact is blocked, so nothing can be sent to it.")
     elif assignment and not mine:
         reason = (

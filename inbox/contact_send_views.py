@@ -1,5 +1,6 @@
 """ "Send message" on the contact card (seed 002): the form opens inside the contact panel
-(htmx) or as a page of its own (without JavaScript), and sends through inbox.outbound."""
+(htmx) or as a page of its own (without JavaScript), and sends through
+inbox.actions.contact_send."""
 
 import uuid
 from typing import Any
@@ -16,9 +17,9 @@ from accounts.models import Organisation
 from contacts.access import access_contact
 from contacts.models import Contact
 from inbox.access import manages_any_inbox
+from inbox.actions.contact_send import send_to_contact
 from inbox.list import display_address
 from inbox.models import Membership
-from inbox.outbound import send_to_contact
 from inbox.outbound_forms import SendForm, SendOptions
 from inbox.variables import VARIABLES, render_variables
 from lib.errors import ActionRefused

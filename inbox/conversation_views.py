@@ -17,8 +17,9 @@ from contacts import actions as contact_actions
 from contacts.access import access_contact, require
 from contacts.identities import CHANNEL_KINDS
 from contacts.panel import panel_context
-from inbox import actions, assignment, delivery, linking
+from inbox import actions
 from inbox.access import access_attachment, access_conversation, access_message
+from inbox.actions import assignment, linking
 from inbox.forms import AssignForm, CommentForm, NewContactForm, ReplyForm, StatusForm
 from inbox.models import Conversation, ConversationStatus
 from inbox.variables import render_variables
@@ -126,7 +127,7 @@ def message_retry(request: AuthenticatedRequest, message_id: int) -> HttpRespons
     message = access_message(request.user, message_id)
     access_conversation(request.user, message.conversation_id, for_write=True)
     try:
-        delivery.retry(message, actor=request.user)
+        actions.retry(message, actor=request.user)
     except PermissionDenied as refused:
         messages.error(request, str(refused) or _("You cannot reply to this conversation."))
         return _back(request, message.conversation_id, status=403)

@@ -14,13 +14,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from inbox.access import rights_in
 from inbox.channels import (
     NO_SENDER,
     PermanentFailure,
@@ -37,7 +35,6 @@ from inbox.models import (
     InboxChannel,
     Message,
 )
-from lib.errors import ActionRefused
 
 logger = logging.getLogger("switchboard.delivery")
 
@@ -81,11 +78,7 @@ def sender_for(conversation: Conversation) -> InboxChannel | None:
     inbox's first of that channel."""
     if conversation.inbox_channel_id:
         return conversation.inbox_channel
-    return (
-        InboxChannel.objects.filter(inbox_id=conversation.inbox_id, kind=conversation.channel)
-        .order_by("id")
-        .first()
-    )
+    return InboxChannel.objects.sender_for(conversation.inbox_id, conversation.channel)
 
 
 @dataclass(frozen=True)
@@ -108,7 +101,7 @@ def send_queued(message_id: int) -> Outcome | None:
         "conversation__contact", "conversation__inbox_channel"
     ).get(pk=message_id)
     conversation = message.conversation
-    if conversation.is_flagged or (conversation.contact and conversation.contact.is_blocked):
+    if conversation.is_blocked:
         return _fail(message, "", BLOCKED)
     if conversation.inbox_channel is None:
         conversation.inbox_channel = sender_for(conversation)
@@ -158,10 +151,12 @@ def _settle(message: Message, status: str, reason: str, code: str) -> None:
         status=status, error=reason[:300], error_code=code[:32]
     )
     if changed:
-        ConversationEvent.objects.create(
-            conversation_id=message.conversation_id,
-            kind=ConversationEvent.Kind.DELIVERY_FAILED,
-            data={"message": message.pk, "status": status, "code": code},
+        ConversationEvent.objects.record(
+            message.conversation_id,
+            ConversationEvent.Kind.DELIVERY_FAILED,
+            message=message.pk,
+            status=status,
+            code=code,
         )
         _touch(message.conversation_id)
     logger.warning("message %s: %s (%s %s)", message.pk, status, code, reason)
@@ -202,52 +197,16 @@ def record_status(
             **fields
         )
         if changed and status == DeliveryStatus.FAILED:
-            ConversationEvent.objects.create(
-                conversation_id=message.conversation_id,
-                kind=ConversationEvent.Kind.DELIVERY_FAILED,
-                data={"message": message.pk, "status": status, "code": error_code},
+            ConversationEvent.objects.record(
+                message.conversation_id,
+                ConversationEvent.Kind.DELIVERY_FAILED,
+                message=message.pk,
+                status=status,
+                code=error_code,
             )
         if changed:
             _touch(message.conversation_id)
     return bool(changed)
-
-
-@transaction.atomic
-def retry(message: Message, *, actor: Any) -> Message:
-    """An agent sends a failed (or unknown) message again."""
-    conversation = Conversation.objects.select_related("inbox", "contact").get(
-        pk=message.conversation_id
-    )
-    rights = rights_in(actor, conversation)
-    if not rights.can_reply:
-        raise PermissionDenied(rights.reply_blocked_reason)
-    if message.direction != Direction.OUTBOUND or message.status not in (
-        DeliveryStatus.FAILED,
-        DeliveryStatus.UNKNOWN,
-    ):
-        raise ActionRefused(
-            _("Only a message that failed or may not have gone out can be retried.")
-        )
-    Message.objects.filter(pk=message.pk, status=message.status).update(
-        status=DeliveryStatus.QUEUED,
-        due_at=timezone.now(),
-        attempts=0,
-        error="",
-        error_code="",
-        provider_message_id=None,
-    )
-    ConversationEvent.objects.create(
-        conversation=conversation,
-        kind=ConversationEvent.Kind.REPLY_SENT,
-        actor=actor,
-        data={"message": message.pk, "retry": True},
-    )
-    _touch(conversation.pk)
-    from inbox.tasks import enqueue_delivery
-
-    enqueue_delivery(message.pk)
-    message.refresh_from_db()
-    return message
 
 
 def overdue_queued(limit: int = 500) -> list[int]:

@@ -20,8 +20,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from contacts.models import Identity
-from inbox.actions import receive_message, set_status
-from inbox.assignment import assign
+from inbox.actions import IncomingMessage, receive_message, set_status
+from inbox.actions.assignment import assign
 from inbox.language import guess_language
 from inbox.models import (
     AgentCapacity,
@@ -285,14 +285,16 @@ def _conversation(
             break
         if not text.startswith(">"):
             conversation = receive_message(
-                inbox=inbox,
-                channel=channel,
-                address=address,
-                body=text,
-                subject=scenario[2] if channel == "email" else "",
-                provider=PROVIDER,
-                provider_message_id=f"{key}-{position}",
-                received_at=at,
+                IncomingMessage(
+                    inbox=inbox,
+                    channel=channel,
+                    address=address,
+                    body=text,
+                    subject=scenario[2] if channel == "email" else "",
+                    provider=PROVIDER,
+                    provider_message_id=f"{key}-{position}",
+                    received_at=at,
+                )
             ).message.conversation
         elif conversation is not None:
             # In assignment mode only the assignee answers; in open mode some are assigned too.
@@ -400,7 +402,7 @@ def generate_conversations(
 
 
 # The synthetic bodies come from a short list: guess each one's language once.
-_language = functools.lru_cache(maxsize=1024)(guess_language)
+_body_language = functools.lru_cache(maxsize=1024)(guess_language)
 
 
 def _synthetic_conversation(
@@ -433,7 +435,7 @@ def _synthetic_conversation(
             waiting_since = None
         key = f"bulk-{conversation_id}-{position}"
         thread.append(
-            (conversation_id, direction, body, author, PROVIDER, key, state, at, _language(body))
+            (conversation_id, direction, body, author, PROVIDER, key, state, at, _body_language(body))
         )
         last_at, last_body = at, body
         at += timedelta(seconds=rng.randrange(60, 6 * 3600))

@@ -33,7 +33,7 @@ from anymail.signals import AnymailInboundEvent, inbound
 from django.core.exceptions import ValidationError
 from django.dispatch import receiver
 
-from inbox.actions import IncomingFile, receive_message
+from inbox.actions import IncomingFile, IncomingMessage, receive_message
 from inbox.channels.email import (
     PROVIDER,
     conversation_for_token,
@@ -75,18 +75,20 @@ def handle_inbound(sender: Any, event: AnymailInboundEvent, esp_name: str, **kwa
     text, html = without_nul(bodies(email))
     try:
         receive_message(
-            inbox=channel.inbox,
-            channel=Channel.EMAIL,
-            address=address,
-            body=text,
-            html=html,
-            subject=" ".join(without_nul(str(email.subject or "")).split()),
-            provider=PROVIDER,
-            provider_message_id=message_id_of(email, esp_name, event),
-            inbox_channel=channel,
-            thread=thread,
-            new_thread=thread is None,
-            attachments=list(attachments(email)),
+            IncomingMessage(
+                inbox=channel.inbox,
+                channel=Channel.EMAIL,
+                address=address,
+                body=text,
+                html=html,
+                subject=" ".join(without_nul(str(email.subject or "")).split()),
+                provider=PROVIDER,
+                provider_message_id=message_id_of(email, esp_name, event),
+                inbox_channel=channel,
+                thread=thread,
+                new_thread=thread is None,
+                attachments=list(attachments(email)),
+            )
         )
     except ValidationError:
         logger.warning("inbound e-mail via %s from a malformed address; ignored", esp_name)

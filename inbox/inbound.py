@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from contacts.identities import normalise_phone
-from inbox.actions import IncomingFile, receive_message
+from inbox.actions import IncomingFile, IncomingMessage, receive_message
 from inbox.models import Channel, InboundEvent, InboxChannel
 
 logger = logging.getLogger("switchboard.inbound")
@@ -81,15 +81,17 @@ def process(event_id: int) -> list[int]:
         return []
     try:
         received = receive_message(
-            inbox=ours.inbox,
-            channel=channel,
-            address=payload.get("From", ""),
-            body=payload.get("Body", ""),
-            provider=TWILIO,
-            provider_message_id=event.event_id,
-            inbox_channel=ours,
-            attachments=_media(payload),
-            received_at=event.received_at,
+            IncomingMessage(
+                inbox=ours.inbox,
+                channel=channel,
+                address=payload.get("From", ""),
+                body=payload.get("Body", ""),
+                provider=TWILIO,
+                provider_message_id=event.event_id,
+                inbox_channel=ours,
+                attachments=_media(payload),
+                received_at=event.received_at,
+            )
         )
     except ValidationError as invalid:
         InboundEvent.objects.filter(pk=event.pk).update(

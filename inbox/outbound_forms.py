@@ -11,8 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from contacts.identities import IdentityKind
 from contacts.models import Contact
 from inbox.actions import MAX_BODY
+from inbox.actions.contact_send import sending_channels
 from inbox.models import Channel, Inbox
-from inbox.outbound import sending_channels
 
 # The channels that can reach an identity of each kind, the most natural first: a number
 # given as WhatsApp is offered WhatsApp before SMS.

@@ -22,8 +22,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.http import AuthenticatedRequest
-from inbox import actions, assignment
+from inbox import actions
 from inbox.access import access_conversation, rights_in
+from inbox.actions import assignment
 from inbox.models import Conversation, ConversationStatus, Membership, Message
 from lib.errors import ActionRefused
 from lib.htmx import is_partial_request, render_page

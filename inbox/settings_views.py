@@ -27,9 +27,9 @@ from django.views.decorators.http import require_POST
 from accounts.access import require_admin
 from accounts.http import AuthenticatedRequest
 from contacts.identities import format_phone
-from inbox import settings_actions as actions
 from inbox.access import access_inbox, inbox_role, managed_inboxes, manages_any_inbox
-from inbox.assignment import set_capacity
+from inbox.actions import settings as actions
+from inbox.actions.assignment import set_capacity
 from inbox.models import AgentCapacity, Channel, Inbox, InboxChannel, InboxRole, Membership
 from inbox.settings_forms import AddMemberForm, CapacityForm, ChannelForm, InboxForm, RoleForm
 from lib.errors import ActionRefused

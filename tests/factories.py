@@ -78,9 +78,11 @@ def inbound(
     **extra,
 ):
     """An inbound message through the one receiving action every channel uses."""
-    from inbox.actions import receive_message
+    from inbox.actions import IncomingMessage, receive_message
 
     extra.setdefault("provider_message_id", f"test-{next(_provider_ids)}")
     return receive_message(
-        inbox=inbox, channel=channel, address=address, body=body, provider="test", **extra
+        IncomingMessage(
+            inbox=inbox, channel=channel, address=address, body=body, provider="test", **extra
+        )
     ).message

@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
-from inbox import settings_actions
+from inbox.actions import settings as settings_actions
 from inbox.models import Channel, InboxChannel
 from lib.errors import ActionRefused
 from tests.factories import inbox_with

@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from contacts.actions import add_note, block_contact, claim_identity, create_contact, edit_note
 from contacts.models import Contact, ContactEvent, DeletedContact
-from inbox import actions, linking
-from inbox.actions import IncomingFile
+from inbox import actions
+from inbox.actions import IncomingFile, linking
 from inbox.models import Conversation, ConversationEvent, InboundEvent, Message
 from tests.factories import inbound, inbox_with
 

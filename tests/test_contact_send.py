@@ -12,7 +12,8 @@ from django.urls import reverse
 
 from contacts.actions import block_contact
 from contacts.models import Contact
-from inbox import assignment
+from inbox.actions import assignment
+from inbox.actions.contact_send import send_to_contact
 from inbox.channels import locmem
 from inbox.models import (
     ContactState,
@@ -23,7 +24,6 @@ from inbox.models import (
     InboxChannel,
     Message,
 )
-from inbox.outbound import send_to_contact
 from lib.errors import ActionRefused
 from tests.factories import ContactFactory, UserFactory, identity, inbound, inbox_with
 

@@ -8,8 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from inbox import assignment
-from inbox.actions import receive_message, reply
+from inbox.actions import IncomingMessage, assignment, receive_message, reply
 from inbox.models import Comment, Conversation, Inbox, InboxRole, Membership, Message
 
 _ids = iter(range(10**6))
@@ -17,12 +16,14 @@ _ids = iter(range(10**6))
 
 def inbound(inbox, address="+49 170 1234567", body="Wo bleibt meine Bestellung?"):
     return receive_message(
-        inbox=inbox,
-        channel="sms",
-        address=address,
-        body=body,
-        provider="test",
-        provider_message_id=f"m{next(_ids)}",
+        IncomingMessage(
+            inbox=inbox,
+            channel="sms",
+            address=address,
+            body=body,
+            provider="test",
+            provider_message_id=f"m{next(_ids)}",
+        )
     ).message.conversation
 
 

@@ -6,7 +6,7 @@ import pytest
 from django.db import connection, connections
 
 from contacts.models import Contact
-from inbox import assignment
+from inbox.actions import assignment
 from inbox.models import Conversation, Message
 from lib.errors import ActionRefused
 from tests.factories import inbound, inbox_with

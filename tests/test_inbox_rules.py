@@ -15,7 +15,8 @@ from contacts.exports import export_document
 from contacts.merging import merge_contacts, undo_merge
 from contacts.models import Contact
 from contacts.tasks import remove_expired_ephemeral_contacts
-from inbox import actions, assignment, linking
+from inbox import actions
+from inbox.actions import assignment, linking
 from inbox.models import Comment, Conversation, ConversationEvent, DeliveryStatus, Message
 from inbox.tasks import deliver_message, sweep_queued_messages
 from lib.errors import ActionRefused

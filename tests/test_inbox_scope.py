@@ -5,8 +5,7 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 
-from inbox import assignment
-from inbox.actions import add_comment, reply
+from inbox.actions import add_comment, assignment, reply
 from tests.factories import inbound, inbox_with
 
 

@@ -4,7 +4,7 @@ capacity; managers of another inbox get 404, plain members 403 everywhere."""
 import pytest
 from django.urls import reverse
 
-from inbox import settings_actions
+from inbox.actions import settings as settings_actions
 from inbox.models import (
     AgentCapacity,
     Conversation,

@@ -8,9 +8,8 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 from django.urls import reverse
 
-from inbox import assignment
-from inbox.actions import reply
-from inbox.settings_actions import add_member
+from inbox.actions import assignment, reply
+from inbox.actions.settings import add_member
 from tests.factories import inbound, inbox_with
 
 

@@ -10,8 +10,8 @@ from django.db import connection, connections
 from django.urls import reverse
 from django.utils import timezone
 
-from inbox.actions import receive_message
-from inbox.assignment import route_next
+from inbox.actions import IncomingMessage, receive_message
+from inbox.actions.assignment import route_next
 from inbox.models import (
     AgentCapacity,
     Conversation,
@@ -42,13 +42,15 @@ def inbox_b(bob):
 
 def waiting(inbox, number, *, minutes_ago, body="Hallo, wo bleibt meine Lieferung?"):
     received = receive_message(
-        inbox=inbox,
-        channel="sms",
-        address=f"+49 170 12345{number:02d}",
-        body=body,
-        provider="test",
-        provider_message_id=f"{inbox.pk}-{number}",
-        received_at=timezone.now() - timedelta(minutes=minutes_ago),
+        IncomingMessage(
+            inbox=inbox,
+            channel="sms",
+            address=f"+49 170 12345{number:02d}",
+            body=body,
+            provider="test",
+            provider_message_id=f"{inbox.pk}-{number}",
+            received_at=timezone.now() - timedelta(minutes=minutes_ago),
+        )
     )
     return received.message.conversation
 

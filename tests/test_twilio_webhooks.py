@@ -542,7 +542,7 @@ def test_a_late_callback_about_a_send_before_a_retry_changes_nothing(settings, c
     message.refresh_from_db()
     first_send = status_callback_url(message)
     locmem.failures.append(PermanentFailure("Twilio 400", "21211"))
-    delivery.retry(message, actor=alice)
+    actions.retry(message, actor=alice)
     message.refresh_from_db()
     assert message.status == "failed"
 

@@ -169,6 +169,12 @@ class Conversation(models.Model):
     def __str__(self) -> str:
         return f"#{self.number}"
 
+    @property
+    def is_blocked(self) -> bool:
+        """From a blocked sender, or its contact is blocked now: nothing may be sent to it
+        (load it with its contact)."""
+        return self.is_flagged or bool(self.contact and self.contact.is_blocked)
+
     def touch(self, **changes: Any) -> None:
         """Save `changes` (field values) and mark the conversation changed for the live poll:
         `updated_at` now, and its inbox's stamp once the transaction commits. Every change
@@ -214,6 +220,25 @@ class ErasurePermit(models.Model):
         return f"erasure permit {self.pk}"
 
 
+class ConversationEventQuerySet(models.QuerySet["ConversationEvent"]):
+    def record(
+        self, conversation: Any, kind: str, *, actor: Any = None, **data: Any
+    ) -> "ConversationEvent":
+        """Write one event of `conversation` (an instance or its id): the one way every
+        action leaves its row (STYLE.md: every state change leaves a row)."""
+        key = "conversation" if isinstance(conversation, Conversation) else "conversation_id"
+        return self.create(**{key: conversation}, kind=kind, actor=actor, data=data)
+
+    def record_many(
+        self, conversation_ids: Any, kind: str, *, actor: Any = None, **data: Any
+    ) -> None:
+        """The same event for many conversations, in one statement."""
+        self.bulk_create(
+            self.model(conversation_id=pk, kind=kind, actor=actor, data=data)
+            for pk in conversation_ids
+        )
+
+
 class ConversationEvent(models.Model):
     class Kind(models.TextChoices):
         CREATED = "created", _("Conversation started")
@@ -233,6 +258,8 @@ class ConversationEvent(models.Model):
     )
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects: ClassVar[ConversationEventQuerySet] = ConversationEventQuerySet.as_manager()  # type: ignore[assignment]
 
     class Meta:
         ordering = ["created_at", "id"]

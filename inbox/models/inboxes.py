@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from lib import stamps
+from lib.cached import cached, forget_on_commit
 from lib.memo import forget, memoised
 
 
@@ -166,6 +167,26 @@ class Channel(models.TextChoices):
     EMAIL = "email", _("E-mail")
 
 
+class InboxChannelQuerySet(models.QuerySet["InboxChannel"]):
+    def sender_for(self, inbox_id: int, kind: str) -> "InboxChannel | None":
+        """The inbox's number or address a message on `kind` goes out from when the customer
+        wrote to none of them (a message started by an agent): its first."""
+        return self.filter(inbox_id=inbox_id, kind=kind).order_by("id").first()
+
+    def owner_of(self, kind: str, address: str) -> "InboxChannel | None":
+        """Our number or address `address` (normalised) on `kind`, with its inbox: where an
+        inbound message lands. Cached: every inbound message asks, admins change it now and
+        then (`InboxChannel.save` and `delete` forget it)."""
+        return cached(
+            _owner_key(kind, address),
+            lambda: self.select_related("inbox").filter(kind=kind, address=address).first(),
+        )
+
+
+def _owner_key(kind: str, address: str) -> str:
+    return f"channel-owner:{kind}:{address}"
+
+
 class InboxChannel(models.Model):
     """A phone number or e-mail address an inbox owns: inbound messages to it land in the inbox,
     replies go out from it. Credentials never live here; they come from the environment."""
@@ -180,6 +201,8 @@ class InboxChannel(models.Model):
     label = models.CharField(_("label"), max_length=100, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
+    objects: ClassVar[InboxChannelQuerySet] = InboxChannelQuerySet.as_manager()  # type: ignore[assignment]
+
     class Meta:
         ordering = ["kind", "address"]
         verbose_name = _("channel")
@@ -190,3 +213,59 @@ class InboxChannel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.address}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        forget_on_commit(_owner_key(self.kind, self.address))
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        deleted = super().delete(*args, **kwargs)
+        forget_on_commit(_owner_key(self.kind, self.address))
+        return deleted
+
+
+class InboxEventQuerySet(models.QuerySet["InboxEvent"]):
+    def record(
+        self, inbox: Inbox, kind: str, *, actor: Any, user: Any = None, **data: Any
+    ) -> "InboxEvent":
+        """Write one settings change of `inbox` (`user`: the member it is about)."""
+        return self.create(inbox=inbox, kind=kind, actor=actor, user=user, data=data)
+
+
+class InboxEvent(models.Model):
+    """A change to an inbox's settings — mode, name, members and their roles, channels —
+    with who made it (the audit trail of Settings → Inboxes; account changes have theirs)."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Inbox created")
+        UPDATED = "updated", _("Name or mode changed")
+        MEMBER_ADDED = "member_added", _("Member added")
+        ROLE_CHANGED = "role_changed", _("Role changed")
+        MEMBER_REMOVED = "member_removed", _("Member removed")
+        CHANNEL_ADDED = "channel_added", _("Channel added")
+        CHANNEL_REMOVED = "channel_removed", _("Channel removed")
+
+    inbox = models.ForeignKey(Inbox, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("The member the change is about."),
+    )
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects: ClassVar[InboxEventQuerySet] = InboxEventQuerySet.as_manager()  # type: ignore[assignment]
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["inbox", "-created_at"], name="inboxevent_inbox_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.inbox_id}: {self.get_kind_display()}"

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from accounts.models import Role
 from contacts.attributes import ensure_builtin_definitions
-from inbox.actions import receive_message
+from inbox.actions import IncomingMessage, receive_message
 from inbox.models import Conversation, Inbox, InboxRole, Membership
 from tests.browser.pages import log_in
 from tests.factories import PASSWORD, OrganisationFactory, UserFactory
@@ -33,12 +33,14 @@ def team(transactional_db):
 
 def inbound(inbox, address, body, message_id):
     return receive_message(
-        inbox=inbox,
-        channel="sms",
-        address=address,
-        body=body,
-        provider="test",
-        provider_message_id=message_id,
+        IncomingMessage(
+            inbox=inbox,
+            channel="sms",
+            address=address,
+            body=body,
+            provider="test",
+            provider_message_id=message_id,
+        )
     ).message.conversation
 
 

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from inbox.actions import receive_message
+from inbox.actions import IncomingMessage, receive_message
 from inbox.models import (
     AgentCapacity,
     Conversation,
@@ -36,13 +36,15 @@ def inbox(transactional_db, alice, max_manager):
 
 def customer_writes(inbox, number, body, *, minutes_ago, channel="sms", address=None):
     return receive_message(
-        inbox=inbox,
-        channel=channel,
-        address=address or f"+49 170 98765{number:02d}",
-        body=body,
-        provider="test",
-        provider_message_id=f"browser-{number}",
-        received_at=timezone.now() - timedelta(minutes=minutes_ago),
+        IncomingMessage(
+            inbox=inbox,
+            channel=channel,
+            address=address or f"+49 170 98765{number:02d}",
+            body=body,
+            provider="test",
+            provider_message_id=f"browser-{number}",
+            received_at=timezone.now() - timedelta(minutes=minutes_ago),
+        )
     ).message.conversation
 
 

@@ -91,18 +91,20 @@ def test_an_inbound_sms_appears_live_and_the_reply_shows_its_delivery(
 
 
 def test_a_failed_reply_shows_the_reason_and_retry_sends_it(service, new_page, screenshot):
-    from inbox.actions import receive_message
+    from inbox.actions import IncomingMessage, receive_message
     from inbox.channels import PermanentFailure
 
     inbox, anna = service
     conversation = receive_message(
-        inbox=inbox,
-        channel="sms",
-        address="+491701234567",
-        body="Bitte rufen Sie mich an.",
-        provider="twilio",
-        provider_message_id="SM" + "2" * 32,
-        inbox_channel=inbox.channels.get(),
+        IncomingMessage(
+            inbox=inbox,
+            channel="sms",
+            address="+491701234567",
+            body="Bitte rufen Sie mich an.",
+            provider="twilio",
+            provider_message_id="SM" + "2" * 32,
+            inbox_channel=inbox.channels.get(),
+        )
     ).message.conversation
     locmem.failures.append(PermanentFailure("Twilio 400: Unreachable destination", "30003"))
     page = new_page()

@@ -5,17 +5,17 @@ contact's conversation there or starts a new one, and leaves through the one out
 
 import uuid
 from dataclasses import dataclass
-from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from contacts.identities import CHANNEL_KINDS, normalise
 from contacts.models import Contact, Identity
 from inbox.access import inbox_role, rights_in
-from inbox.actions import MAX_BODY, next_number, queue_outbound
+from inbox.actions.conversations import MAX_BODY, next_number, queue_outbound
 from inbox.models import (
     Channel,
     ContactState,
@@ -39,7 +39,7 @@ class Sent:
     new_conversation: bool
 
 
-def sending_channels(user: Any) -> list[InboxChannel]:
+def sending_channels(user: User) -> list[InboxChannel]:
     """The numbers and addresses of the inboxes `user` works in (every inbox for admins, who
     manage them all), with their inbox: what the user may send from. One query."""
     channels = InboxChannel.objects.select_related("inbox").order_by(
@@ -52,7 +52,7 @@ def sending_channels(user: Any) -> list[InboxChannel]:
 
 
 def send_to_contact(
-    actor: Any,
+    actor: User,
     contact: Contact,
     *,
     inbox: Inbox,
@@ -112,7 +112,7 @@ def send_to_contact(
         return done
 
 
-def _already_sent(actor: Any, contact: Contact, client_id: uuid.UUID) -> Sent | None:
+def _already_sent(actor: User, contact: Contact, client_id: uuid.UUID) -> Sent | None:
     message = (
         Message.objects.select_related("conversation__inbox")
         .filter(client_id=client_id, author=actor, conversation__contact=contact)
@@ -125,7 +125,7 @@ def _already_sent(actor: Any, contact: Contact, client_id: uuid.UUID) -> Sent | 
 
 @transaction.atomic
 def _send(
-    actor: Any,
+    actor: User,
     contact: Contact,
     *,
     inbox: Inbox,
@@ -153,7 +153,7 @@ def _send(
         raise ValidationError(
             {"address": [_("That is not one of this contact's numbers or addresses.")]}
         )
-    sender = InboxChannel.objects.filter(inbox=inbox, kind=channel).order_by("id").first()
+    sender = InboxChannel.objects.sender_for(inbox.pk, channel)
     if sender is None:
         raise ActionRefused(
             _("%(inbox)s has no %(channel)s number or address to send from.")
@@ -171,7 +171,7 @@ def _send(
 
 
 def _continued(
-    actor: Any, contact: Contact, *, inbox: Inbox, channel: str, address: str
+    actor: User, contact: Contact, *, inbox: Inbox, channel: str, address: str
 ) -> Conversation | None:
     """The contact's latest not-resolved conversation there, if the actor may reply in it."""
     conversation = (
@@ -188,7 +188,7 @@ def _continued(
 
 
 def _start(
-    actor: Any,
+    actor: User,
     contact: Contact,
     *,
     inbox: Inbox,
@@ -214,17 +214,19 @@ def _start(
         created_at=now,
         updated_at=now,
     )
-    ConversationEvent.objects.create(
-        conversation=conversation,
-        kind=ConversationEvent.Kind.CREATED,
+    ConversationEvent.objects.record(
+        conversation,
+        ConversationEvent.Kind.CREATED,
         actor=actor,
-        data={"channel": sender.kind, "outbound": True},
+        channel=sender.kind,
+        outbound=True,
     )
     if assignee is not None:
-        ConversationEvent.objects.create(
-            conversation=conversation,
-            kind=ConversationEvent.Kind.ASSIGNED,
+        ConversationEvent.objects.record(
+            conversation,
+            ConversationEvent.Kind.ASSIGNED,
             actor=actor,
-            data={"assignee": actor.pk, "assignee_name": str(actor)},
+            assignee=actor.pk,
+            assignee_name=str(actor),
         )
     return conversation

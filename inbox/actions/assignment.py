@@ -5,13 +5,12 @@ conditional UPDATE (… WHERE assignee IS NULL), so of two agents pressing "Assi
 the same moment exactly one changes a row; the other is told who has it.
 """
 
-from typing import Any
-
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from inbox.access import inbox_role, rights_in
 from inbox.models import (
     AgentCapacity,
@@ -24,12 +23,8 @@ from inbox.models import (
 from lib.errors import ActionRefused
 
 
-def _event(conversation: Conversation, kind: str, actor: Any, **data: Any) -> None:
-    ConversationEvent.objects.create(conversation=conversation, kind=kind, actor=actor, data=data)
-
-
 @transaction.atomic
-def assign_to_me(conversation: Conversation, *, actor: Any) -> None:
+def assign_to_me(conversation: Conversation, *, actor: User) -> None:
     """Take an unassigned conversation (assignment mode), or any (managers).
 
     In open mode members cannot assign themselves. Raises ActionRefused naming the colleague
@@ -51,17 +46,17 @@ def assign_to_me(conversation: Conversation, *, actor: Any) -> None:
         if holder is not None and holder.pk == actor.pk:
             return
         raise ActionRefused(_("%(name)s has just taken this conversation.") % {"name": holder})
-    _event(
+    ConversationEvent.objects.record(
         conversation,
         ConversationEvent.Kind.ASSIGNED,
-        actor,
+        actor=actor,
         assignee=actor.pk,
         assignee_name=str(actor),
     )
 
 
 @transaction.atomic
-def assign(conversation: Conversation, *, assignee: Any, actor: Any) -> None:
+def assign(conversation: Conversation, *, assignee: User, actor: User) -> None:
     """A manager assigns the conversation to a member of its inbox (or themselves)."""
     if inbox_role(actor, conversation.inbox) != InboxRole.MANAGER:
         raise PermissionDenied
@@ -75,16 +70,16 @@ def assign(conversation: Conversation, *, assignee: Any, actor: Any) -> None:
     _set_assignee(conversation, assignee=assignee, actor=actor)
 
 
-def _set_assignee(conversation: Conversation, *, assignee: Any, actor: Any) -> None:
+def _set_assignee(conversation: Conversation, *, assignee: User, actor: User) -> None:
     locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
     if locked.assignee_id == assignee.pk:
         return
     previous = locked.assignee_id
     locked.touch(assignee=assignee)
-    _event(
+    ConversationEvent.objects.record(
         locked,
         ConversationEvent.Kind.ASSIGNED,
-        actor,
+        actor=actor,
         assignee=assignee.pk,
         assignee_name=str(assignee),
         previous=previous,
@@ -92,7 +87,7 @@ def _set_assignee(conversation: Conversation, *, assignee: Any, actor: Any) -> N
 
 
 @transaction.atomic
-def unassign(conversation: Conversation, *, actor: Any) -> None:
+def unassign(conversation: Conversation, *, actor: User) -> None:
     """Managers unassign anyone; a member may hand back their own conversation."""
     locked = (
         Conversation.objects.select_for_update(of=("self",))
@@ -106,15 +101,17 @@ def unassign(conversation: Conversation, *, actor: Any) -> None:
         return
     previous = locked.assignee_id
     locked.touch(assignee=None)
-    _event(locked, ConversationEvent.Kind.UNASSIGNED, actor, previous=previous)
+    ConversationEvent.objects.record(
+        locked, ConversationEvent.Kind.UNASSIGNED, actor=actor, previous=previous
+    )
 
 
-def capacity_of(user: Any) -> int:
+def capacity_of(user: User) -> int:
     setting = AgentCapacity.objects.filter(user=user).first()
     return setting.limit if setting else AgentCapacity.DEFAULT
 
 
-def open_load(user: Any) -> int:
+def open_load(user: User) -> int:
     return (
         Conversation.objects.filter(assignee=user)
         .exclude(status=ConversationStatus.RESOLVED)
@@ -122,7 +119,7 @@ def open_load(user: Any) -> int:
     )
 
 
-def route_next(*, agent: Any) -> Conversation | None:
+def route_next(*, agent: User) -> Conversation | None:
     """Hand `agent` the oldest waiting conversation of their inboxes and assign it to them.
 
     Returns None when nothing waits or the agent is at capacity. On PostgreSQL the candidate
@@ -148,10 +145,10 @@ def route_next(*, agent: Any) -> Conversation | None:
                 Q(pk=conversation.pk) & Q(assignee__isnull=True)
             ).touch(in_inboxes=[conversation.inbox_id], assignee=agent)
             if taken:
-                _event(
+                ConversationEvent.objects.record(
                     conversation,
                     ConversationEvent.Kind.ASSIGNED,
-                    agent,
+                    actor=agent,
                     assignee=agent.pk,
                     assignee_name=str(agent),
                     routed=True,
@@ -161,7 +158,7 @@ def route_next(*, agent: Any) -> Conversation | None:
     return None
 
 
-def set_capacity(*, agent: Any, limit: int, actor: Any) -> None:
+def set_capacity(*, agent: User, limit: int, actor: User) -> None:
     """A manager of one of the agent's inboxes (or an admin) sets the routing capacity."""
     manages = (
         actor.is_admin

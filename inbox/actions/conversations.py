@@ -1,0 +1,203 @@
+"""What agents do in a conversation: reply (and send again), comment, change the status,
+mark it read; and the one outbound path every message takes (`queue_outbound`). Each action
+is atomic and writes a ConversationEvent; deliveries are enqueued only after commit."""
+
+import uuid
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from inbox.access import rights_in
+from inbox.language import guess_language
+from inbox.models import (
+    Comment,
+    Conversation,
+    ConversationEvent,
+    ConversationStatus,
+    Counter,
+    DeliveryStatus,
+    Direction,
+    Message,
+    ReadMarker,
+)
+from inbox.tasks import enqueue_delivery
+from lib.errors import ActionRefused
+
+MAX_BODY = 50_000
+PREVIEW_LENGTH = 140
+
+
+def next_number() -> int:
+    """The next conversation number; the counter row stays locked until the caller's
+    transaction ends, so numbers are unique and never reused."""
+    table = connection.ops.quote_name(Counter._meta.db_table)
+    with connection.cursor() as cursor:
+        # One statement where the row exists (every time but the first).
+        cursor.execute(
+            f"UPDATE {table} SET value = value + 1 WHERE name = %s RETURNING value",  # noqa: S608
+            ["conversation"],
+        )
+        row = cursor.fetchone()
+    if row is not None:
+        return int(row[0])
+    Counter.objects.get_or_create(name="conversation")
+    Counter.objects.filter(name="conversation").update(value=F("value") + 1)
+    return Counter.objects.get(name="conversation").value
+
+
+def preview(body: str) -> str:
+    """The list row's one-line excerpt of a message."""
+    text = " ".join(body.split())
+    return text if len(text) <= PREVIEW_LENGTH else text[: PREVIEW_LENGTH - 1] + "…"
+
+
+@transaction.atomic
+def reply(
+    conversation: Conversation, *, body: str, actor: User, client_id: uuid.UUID | None = None
+) -> Message:
+    """Store an agent's reply as `queued` and hand it to delivery after commit.
+
+    Refused (PermissionDenied) when the inbox's mode does not let `actor` reply — in
+    assignment mode only the assignee may. A repeated `client_id` (double submit) returns
+    the message stored the first time instead of a second one.
+    """
+    body = body.strip()
+    if not body:
+        raise ValidationError({"body": [_("Write a reply first.")]})
+    if len(body) > MAX_BODY:
+        raise ValidationError({"body": [_("The reply is too long.")]})
+    if client_id is not None:
+        existing = Message.objects.filter(client_id=client_id, conversation=conversation).first()
+        if existing:
+            return existing
+    conversation = (
+        Conversation.objects.select_for_update(of=("self",))
+        .select_related("inbox", "contact")
+        .get(pk=conversation.pk)
+    )
+    rights = rights_in(actor, conversation)
+    if not rights.can_reply:
+        raise PermissionDenied(rights.reply_blocked_reason)
+    return queue_outbound(conversation, body=body, actor=actor, client_id=client_id)
+
+
+def queue_outbound(
+    conversation: Conversation, *, body: str, actor: User, client_id: uuid.UUID | None = None
+) -> Message:
+    """The one path of every outbound message: a `queued` row, delivered after commit by
+    inbox.tasks.deliver_message. The caller holds the transaction and checked the rights."""
+    now = timezone.now()
+    message = Message.objects.create(
+        conversation=conversation,
+        direction=Direction.OUTBOUND,
+        body=body,
+        language=guess_language(body),
+        author=actor,
+        status=DeliveryStatus.QUEUED,
+        client_id=client_id,
+        created_at=now,
+        due_at=now,
+    )
+    conversation.touch(last_message_at=now, last_message_preview=preview(body), waiting_since=None)
+    ConversationEvent.objects.record(
+        conversation, ConversationEvent.Kind.REPLY_SENT, actor=actor, message=message.pk
+    )
+    enqueue_delivery(message.pk)
+    return message
+
+
+@transaction.atomic
+def add_comment(
+    conversation: Conversation, *, body: str, actor: User, message: Message | None = None
+) -> Comment:
+    """An internal comment; it can never be changed or deleted afterwards."""
+    if rights_in(actor, conversation).role is None:
+        raise PermissionDenied
+    body = body.strip()
+    if not body:
+        raise ValidationError({"body": [_("Write a comment first.")]})
+    if message is not None and message.conversation_id != conversation.pk:
+        raise ActionRefused(_("That message belongs to another conversation."))
+    comment = Comment.objects.create(
+        conversation=conversation, message=message, author=actor, body=body
+    )
+    conversation.touch()
+    return comment
+
+
+@transaction.atomic
+def set_status(conversation: Conversation, *, status: str, actor: User) -> None:
+    """Open, pend or resolve. Whoever may reply may do it; managers always."""
+    conversation = (
+        Conversation.objects.select_for_update(of=("self",))
+        .select_related("inbox", "contact")
+        .get(pk=conversation.pk)
+    )
+    rights = rights_in(actor, conversation)
+    if not (rights.can_manage or rights.can_reply or (rights.role and conversation.is_flagged)):
+        raise PermissionDenied(rights.reply_blocked_reason)
+    if status not in ConversationStatus.values or conversation.status == status:
+        return
+    old = conversation.status
+    waiting = None if status == ConversationStatus.RESOLVED else conversation.waiting_since
+    conversation.touch(status=status, waiting_since=waiting)
+    ConversationEvent.objects.record(
+        conversation, ConversationEvent.Kind.STATUS, actor=actor, old=old, new=status
+    )
+
+
+def mark_read(conversation: Conversation, *, user: User) -> None:
+    """Record that `user` has seen the conversation as it is now: one upsert, skipped when
+    nothing arrived since they last read it (`read_at`, when the caller loaded it, as
+    access_conversation does). The conversation's `read_at` is then now."""
+    read_at = getattr(conversation, "read_at", None)
+    if read_at is not None and read_at >= conversation.last_message_at:
+        return
+    now = timezone.now()
+    ReadMarker.objects.bulk_create(
+        [ReadMarker(user=user, conversation=conversation, read_at=now)],
+        update_conflicts=True,
+        unique_fields=["user", "conversation"],
+        update_fields=["read_at"],
+    )
+    conversation.read_at = now  # type: ignore[attr-defined]
+
+
+@transaction.atomic
+def retry(message: Message, *, actor: User) -> Message:
+    """Send a failed (or unknown) reply again: back to `queued`, delivered after commit.
+
+    Refused (PermissionDenied) when `actor` may not reply in the conversation, and
+    (ActionRefused) for a message that neither failed nor may have failed to go out."""
+    conversation = Conversation.objects.select_related("inbox", "contact").get(
+        pk=message.conversation_id
+    )
+    rights = rights_in(actor, conversation)
+    if not rights.can_reply:
+        raise PermissionDenied(rights.reply_blocked_reason)
+    if message.direction != Direction.OUTBOUND or message.status not in (
+        DeliveryStatus.FAILED,
+        DeliveryStatus.UNKNOWN,
+    ):
+        raise ActionRefused(
+            _("Only a message that failed or may not have gone out can be retried.")
+        )
+    Message.objects.filter(pk=message.pk, status=message.status).update(
+        status=DeliveryStatus.QUEUED,
+        due_at=timezone.now(),
+        attempts=0,
+        error="",
+        error_code="",
+        provider_message_id=None,
+    )
+    ConversationEvent.objects.record(
+        conversation, ConversationEvent.Kind.REPLY_SENT, actor=actor, message=message.pk, retry=True
+    )
+    conversation.touch()
+    enqueue_delivery(message.pk)
+    message.refresh_from_db()
+    return message
