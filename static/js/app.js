@@ -84,16 +84,12 @@
     }
   });
 
-  // Variables in a form outside the agent workspace (the contact card's "Send message"):
-  // the button inserts its token at the cursor of the form's [data-variables] text box.
-  document.addEventListener("click", function (event) {
-    var button = event.target.closest("[data-insert-variable]");
-    var menus = document.querySelectorAll("details.send-variables[open]");
-    menus.forEach(function (menu) {
-      if (!menu.contains(event.target) || button) { menu.removeAttribute("open"); }
-    });
-    if (!button) { return; }
-    var field = button.closest("form") && button.closest("form").querySelector("textarea[data-variables]");
+  // "Insert a variable" (templates/inbox/_variables_menu.html, in the composer and the contact
+  // card's send form): a button puts its token at the cursor of its form's [data-variables]
+  // text box and closes the menu; a click elsewhere closes any open menu.
+  function insertVariable(button) {
+    var form = button.closest("form");
+    var field = form && form.querySelector("textarea[data-variables]");
     if (!field) { return; }
     var token = button.getAttribute("data-insert-variable");
     var start = field.selectionStart || 0;
@@ -101,6 +97,22 @@
     field.value = field.value.slice(0, start) + token + field.value.slice(end);
     field.focus();
     field.setSelectionRange(start + token.length, start + token.length);
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-insert-variable]");
+    document.querySelectorAll("details.variables-menu[open]").forEach(function (menu) {
+      if (!menu.contains(event.target) || button) { menu.removeAttribute("open"); }
+    });
+    if (button) { insertVariable(button); }
+  });
+
+  // Escape closes the variables menu from inside it and gives focus back to its button.
+  document.addEventListener("keydown", function (event) {
+    var menu = event.key === "Escape" && event.target.closest && event.target.closest("details.variables-menu[open]");
+    if (!menu) { return; }
+    menu.removeAttribute("open");
+    menu.querySelector("summary").focus();
   });
 
   // After a region marked data-focus-on-swap is swapped in, focus moves into it: back to the

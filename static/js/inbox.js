@@ -1,5 +1,5 @@
-// The agent workspace: keyboard shortcuts, the variables menu, and keeping focus, selection
-// and scroll position sensible when htmx swaps the panes or the live poll updates them.
+// The agent workspace: keyboard shortcuts, and keeping focus, selection and scroll position
+// sensible when htmx swaps the panes or the live poll updates them.
 (function () {
   "use strict";
 
@@ -50,30 +50,11 @@
     return false;
   }
 
-  function insertVariable(button) {
-    var form = button.closest("form");
-    var field = form && form.querySelector("textarea[data-composer]");
-    if (!field) { return; }
-    var token = button.getAttribute("data-insert");
-    var start = field.selectionStart || 0;
-    var end = field.selectionEnd || 0;
-    field.value = field.value.slice(0, start) + token + field.value.slice(end);
-    field.focus();
-    field.setSelectionRange(start + token.length, start + token.length);
-    var menu = button.closest("details");
-    if (menu) { menu.removeAttribute("open"); }
-  }
-
   document.addEventListener("click", function (event) {
-    var variable = event.target.closest("[data-insert]");
-    if (variable) { insertVariable(variable); }
     if (event.target.closest("[data-shortcuts-open]")) {
       var dialog = document.getElementById("shortcuts-dialog");
       if (dialog && dialog.showModal) { dialog.showModal(); }
     }
-    document.querySelectorAll("details.variables-menu[open]").forEach(function (menu) {
-      if (!menu.contains(event.target)) { menu.removeAttribute("open"); }
-    });
   });
 
   document.addEventListener("keydown", function (event) {
@@ -89,6 +70,8 @@
       return;
     }
     if (event.ctrlKey || event.metaKey || event.altKey || document.querySelector("dialog[open]")) { return; }
+    // Enter on a button, link or menu (the variables menu's summary) activates it, as anywhere.
+    if (event.key === "Enter" && event.target.closest && event.target.closest("button, summary, a[href]")) { return; }
     var handled = true;
     switch (event.key) {
       case "j": case "ArrowDown": move(1); break;

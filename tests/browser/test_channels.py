@@ -89,7 +89,7 @@ def test_a_manager_adds_a_number_and_an_agent_sends_from_the_contact_card(
     expect(form.get_by_label("To")).to_have_value(HOME)
     expect(form.get_by_label("Send by")).to_have_value("sms")
     form.get_by_label("Message").fill("Hallo ")
-    form.locator(".send-variables summary").click()
+    form.locator(".variables-menu summary").click()
     form.locator("[data-insert-variable='{contact_first_name}']").click()
     form.get_by_label("Message").press("End")
     form.get_by_label("Message").press_sequentially(", Ihr Rückruf ist für 15 Uhr geplant.")
