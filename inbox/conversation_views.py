@@ -4,7 +4,6 @@ the right contact. Each is a plain form POST; htmx gets the updated panes back."
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,7 +23,7 @@ from inbox.forms import AssignForm, CommentForm, NewContactForm, ReplyForm, Stat
 from inbox.models import Conversation, ConversationStatus
 from inbox.variables import render_variables
 from inbox.views import conversation_context
-from lib.errors import ActionRefused
+from lib.errors import refusals_answered_by
 from lib.forms import chosen_id
 from lib.htmx import is_partial_request
 
@@ -45,6 +44,18 @@ def _back(
     return render(request, "inbox/_conversation.html", context, status=status)
 
 
+def _back_from_message(
+    request: AuthenticatedRequest, message_id: int, *, status: int = 200
+) -> HttpResponse:
+    message = access_message(request.user, message_id)
+    return _back(request, message.conversation_id, status=status)
+
+
+# Every action below may refuse (a reason, a conflict, invalid input): the reason is shown
+# and the panes are drawn again as they are now (lib.errors).
+refusals = refusals_answered_by(_back)
+
+
 def _form_error(request: AuthenticatedRequest, form: Any) -> None:
     for errors in form.errors.values():
         for error in errors:
@@ -52,6 +63,7 @@ def _form_error(request: AuthenticatedRequest, form: Any) -> None:
 
 
 @require_POST
+@refusals
 def reply(request: AuthenticatedRequest, conversation_id: int) -> HttpResponse:
     conversation = access_conversation(request.user, conversation_id, for_write=True)
     form = ReplyForm(request.POST)
@@ -59,23 +71,14 @@ def reply(request: AuthenticatedRequest, conversation_id: int) -> HttpResponse:
         _form_error(request, form)
         return _back(request, conversation.pk, status=422)
     body = render_variables(form.cleaned_data["body"], Organisation.load(), conversation.contact)
-    try:
-        actions.reply(
-            conversation,
-            body=body,
-            actor=request.user,
-            client_id=form.cleaned_data["client_id"],
-        )
-    except PermissionDenied as refused:
-        messages.error(request, str(refused) or _("You cannot reply to this conversation."))
-        return _back(request, conversation.pk, status=403)
-    except ValidationError as invalid:
-        messages.error(request, " ".join(invalid.messages))
-        return _back(request, conversation.pk, status=422)
+    actions.reply(
+        conversation, body=body, actor=request.user, client_id=form.cleaned_data["client_id"]
+    )
     return _back(request, conversation.pk)
 
 
 @require_POST
+@refusals
 def comment(request: AuthenticatedRequest, conversation_id: int) -> HttpResponse:
     conversation = access_conversation(request.user, conversation_id, for_write=True)
     form = CommentForm(request.POST)
@@ -122,36 +125,28 @@ def attachment_download(request: AuthenticatedRequest, attachment_id: int) -> Fi
 
 
 @require_POST
+@refusals_answered_by(_back_from_message)
 def message_retry(request: AuthenticatedRequest, message_id: int) -> HttpResponse:
     """Send a failed reply again, or one whose delivery is unknown (after a confirmation)."""
     message = access_message(request.user, message_id)
     access_conversation(request.user, message.conversation_id, for_write=True)
-    try:
-        actions.retry(message, actor=request.user)
-    except PermissionDenied as refused:
-        messages.error(request, str(refused) or _("You cannot reply to this conversation."))
-        return _back(request, message.conversation_id, status=403)
-    except ActionRefused as refused:
-        messages.error(request, str(refused))
-        return _back(request, message.conversation_id, status=422)
+    actions.retry(message, actor=request.user)
     messages.success(request, _("Sending again."))
     return _back(request, message.conversation_id)
 
 
 @require_POST
+@refusals
 def assign_to_me(request: AuthenticatedRequest, conversation_id: int) -> HttpResponse:
+    # Someone quicker is a Conflict (409): the answer says who and shows the real assignee.
     conversation = access_conversation(request.user, conversation_id, for_write=True)
-    try:
-        assignment.assign_to_me(conversation, actor=request.user)
-    except ActionRefused as refused:
-        # Someone was quicker: say who, and show the header with the real assignee.
-        messages.error(request, refused.message)
-        return _back(request, conversation.pk, status=409)
+    assignment.assign_to_me(conversation, actor=request.user)
     messages.success(request, _("The conversation is yours."))
     return _back(request, conversation.pk)
 
 
 @require_POST
+@refusals
 def assign(request: AuthenticatedRequest, conversation_id: int) -> HttpResponse:
     conversation = access_conversation(request.user, conversation_id, for_write=True)
     form = AssignForm(request.POST)
@@ -161,16 +156,13 @@ def assign(request: AuthenticatedRequest, conversation_id: int) -> HttpResponse:
     if assignee is None:
         messages.error(request, _("Choose a member of this inbox."))
         return _back(request, conversation.pk, status=422)
-    try:
-        assignment.assign(conversation, assignee=assignee, actor=request.user)
-    except ActionRefused as refused:
-        messages.error(request, refused.message)
-        return _back(request, conversation.pk, status=409)
+    assignment.assign(conversation, assignee=assignee, actor=request.user)
     messages.success(request, _("Assigned to %(name)s.") % {"name": assignee})
     return _back(request, conversation.pk)
 
 
 @require_POST
+@refusals
 def unassign(request: AuthenticatedRequest, conversation_id: int) -> HttpResponse:
     conversation = access_conversation(request.user, conversation_id, for_write=True)
     assignment.unassign(conversation, actor=request.user)
@@ -179,6 +171,7 @@ def unassign(request: AuthenticatedRequest, conversation_id: int) -> HttpRespons
 
 
 @require_POST
+@refusals
 def set_status(request: AuthenticatedRequest, conversation_id: int) -> HttpResponse:
     conversation = access_conversation(request.user, conversation_id, for_write=True)
     form = StatusForm(request.POST)
@@ -186,11 +179,7 @@ def set_status(request: AuthenticatedRequest, conversation_id: int) -> HttpRespo
         _form_error(request, form)
         return _back(request, conversation.pk, status=422)
     status = form.cleaned_data["status"]
-    try:
-        actions.set_status(conversation, status=status, actor=request.user)
-    except PermissionDenied as refused:
-        messages.error(request, str(refused) or _("You cannot change this conversation."))
-        return _back(request, conversation.pk, status=403)
+    actions.set_status(conversation, status=status, actor=request.user)
     messages.success(
         request,
         _("Marked as %(status)s.") % {"status": ConversationStatus(status).label.lower()},

@@ -435,7 +435,17 @@ def _synthetic_conversation(
             waiting_since = None
         key = f"bulk-{conversation_id}-{position}"
         thread.append(
-            (conversation_id, direction, body, author, PROVIDER, key, state, at, _body_language(body))
+            (
+                conversation_id,
+                direction,
+                body,
+                author,
+                PROVIDER,
+                key,
+                state,
+                at,
+                _body_language(body),
+            )
         )
         last_at, last_body = at, body
         at += timedelta(seconds=rng.randrange(60, 6 * 3600))

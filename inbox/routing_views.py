@@ -13,7 +13,6 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect
@@ -26,7 +25,7 @@ from inbox import actions
 from inbox.access import access_conversation, rights_in
 from inbox.actions import assignment
 from inbox.models import Conversation, ConversationStatus, Membership, Message
-from lib.errors import ActionRefused
+from lib.errors import refusals_answered_by
 from lib.htmx import is_partial_request, render_page
 
 TEMPLATE = "inbox/routing.html"
@@ -96,38 +95,45 @@ def next_conversation(request: AuthenticatedRequest) -> HttpResponse:
     return redirect("routing:index")
 
 
+def _back(request: AuthenticatedRequest, conversation_id: int, *, status: int) -> HttpResponse:
+    """After a refusal: the conversation as it is now, with the reason as a toast."""
+    conversation = access_conversation(request.user, conversation_id)
+    fragment = "routing-conversation" if is_partial_request(request) else None
+    return _render(request, conversation, fragment=fragment, status=status)
+
+
+refusals = refusals_answered_by(_back)
+
+
 @require_POST
+@refusals
 def reply(request: AuthenticatedRequest, conversation_id: int) -> HttpResponse:
     conversation = access_conversation(request.user, conversation_id, for_write=True)
     form = ReplyForm(request.POST)
-    if form.is_valid():
-        try:
-            actions.reply(
-                conversation,
-                body=form.cleaned_data["body"],
-                actor=request.user,
-                client_id=form.cleaned_data["client_id"],
-            )
-        except ValidationError as invalid:
-            form.add_error(None, invalid)
-        except PermissionDenied as denied:
-            form.add_error(None, str(denied) or _("You cannot reply to this conversation."))
-        else:
-            messages.success(request, _("Reply sent."))
-            if is_partial_request(request):
-                return _render(request, conversation, fragment="routing-conversation")
-            return redirect("routing:conversation", conversation_id=conversation.pk)
-    return _render(
-        request, conversation, reply_form=form, fragment="routing-conversation", status=422
+    if not form.is_valid():
+        return _render(
+            request, conversation, reply_form=form, fragment="routing-conversation", status=422
+        )
+    actions.reply(
+        conversation,
+        body=form.cleaned_data["body"],
+        actor=request.user,
+        client_id=form.cleaned_data["client_id"],
     )
+    messages.success(request, _("Reply sent."))
+    if is_partial_request(request):
+        return _render(request, conversation, fragment="routing-conversation")
+    return redirect("routing:conversation", conversation_id=conversation.pk)
 
 
 @require_POST
+@refusals
 def resolve(request: AuthenticatedRequest, conversation_id: int) -> HttpResponse:
     return _finish(request, conversation_id, status=ConversationStatus.RESOLVED)
 
 
 @require_POST
+@refusals
 def pend(request: AuthenticatedRequest, conversation_id: int) -> HttpResponse:
     return _finish(request, conversation_id, status=ConversationStatus.PENDING)
 
@@ -136,11 +142,7 @@ def _finish(request: AuthenticatedRequest, conversation_id: int, *, status: str)
     """Resolve the conversation or set it pending, then hand the agent the next one when
     nothing else of theirs is open."""
     conversation = access_conversation(request.user, conversation_id, for_write=True)
-    try:
-        actions.set_status(conversation, status=status, actor=request.user)
-    except PermissionDenied as denied:
-        messages.error(request, str(denied) or _("You cannot change this conversation."))
-        return redirect("routing:conversation", conversation_id=conversation.pk)
+    actions.set_status(conversation, status=status, actor=request.user)
     if status == ConversationStatus.RESOLVED:
         done = _("#%(number)s is resolved.") % {"number": conversation.number}
     else:
@@ -158,13 +160,10 @@ def _finish(request: AuthenticatedRequest, conversation_id: int, *, status: str)
 
 
 @require_POST
+@refusals
 def hand_back(request: AuthenticatedRequest, conversation_id: int) -> HttpResponse:
     conversation = access_conversation(request.user, conversation_id, for_write=True)
-    try:
-        assignment.unassign(conversation, actor=request.user)
-    except (PermissionDenied, ActionRefused):
-        messages.error(request, _("Only the assignee or a manager can hand this back."))
-        return redirect("routing:conversation", conversation_id=conversation.pk)
+    assignment.unassign(conversation, actor=request.user)
     messages.success(
         request,
         _("#%(number)s is back with the team, unassigned.") % {"number": conversation.number},

@@ -32,7 +32,7 @@ from inbox.actions import settings as actions
 from inbox.actions.assignment import set_capacity
 from inbox.models import AgentCapacity, Channel, Inbox, InboxChannel, InboxRole, Membership
 from inbox.settings_forms import AddMemberForm, CapacityForm, ChannelForm, InboxForm, RoleForm
-from lib.errors import ActionRefused
+from lib.errors import ActionRefused, refusals_answered_by
 from lib.htmx import is_partial_request, render_page
 
 DETAIL_TEMPLATE = "settings/inbox_detail.html"
@@ -106,7 +106,15 @@ def inbox_detail(request: AuthenticatedRequest, inbox_id: int) -> HttpResponse:
     return render(request, DETAIL_TEMPLATE, context, status=status)
 
 
+# The member actions may refuse (the last manager, someone added a moment ago, …):
+# lib.errors shows the reason with the members section as it is now.
+def refusals(view: Any) -> Any:
+    # _members_again is defined further down, with the other helpers.
+    return refusals_answered_by(lambda *args, **kwargs: _members_again(*args, **kwargs))(view)
+
+
 @require_POST
+@refusals
 def member_add(request: AuthenticatedRequest, inbox_id: int) -> HttpResponse:
     inbox = access_inbox(request.user, inbox_id, manage=True)
     form = AddMemberForm(request.POST, inbox=inbox)
@@ -114,11 +122,7 @@ def member_add(request: AuthenticatedRequest, inbox_id: int) -> HttpResponse:
         messages.error(request, _first_error(form))
         return _back_to_members(request, inbox, status=422)
     user, role = form.cleaned_data["user"], form.cleaned_data["role"]
-    try:
-        actions.add_member(inbox, user=user, role=role, actor=request.user)
-    except ActionRefused as refused:
-        messages.error(request, refused.message)
-        return _back_to_members(request, inbox, status=422)
+    actions.add_member(inbox, user=user, role=role, actor=request.user)
     if role == InboxRole.MANAGER:
         message = _("%(name)s is now a manager of %(inbox)s.")
     else:
@@ -128,6 +132,7 @@ def member_add(request: AuthenticatedRequest, inbox_id: int) -> HttpResponse:
 
 
 @require_POST
+@refusals
 def member_role(request: AuthenticatedRequest, inbox_id: int, user_id: int) -> HttpResponse:
     inbox = access_inbox(request.user, inbox_id, manage=True)
     membership = _membership(inbox, user_id)
@@ -136,11 +141,7 @@ def member_role(request: AuthenticatedRequest, inbox_id: int, user_id: int) -> H
         messages.error(request, _first_error(form))
         return _back_to_members(request, inbox, status=422)
     role = form.cleaned_data["role"]
-    try:
-        changed = actions.change_role(inbox, user=membership.user, role=role, actor=request.user)
-    except ActionRefused as refused:
-        messages.error(request, refused.message)
-        return _back_to_members(request, inbox, status=422)
+    changed = actions.change_role(inbox, user=membership.user, role=role, actor=request.user)
     if changed and role == InboxRole.MANAGER:
         messages.success(request, _("%(name)s is now a manager.") % {"name": membership.user})
     elif changed:
@@ -149,6 +150,7 @@ def member_role(request: AuthenticatedRequest, inbox_id: int, user_id: int) -> H
 
 
 @require_POST
+@refusals
 def member_capacity(request: AuthenticatedRequest, inbox_id: int, user_id: int) -> HttpResponse:
     inbox = access_inbox(request.user, inbox_id, manage=True)
     membership = _membership(inbox, user_id)
@@ -157,11 +159,7 @@ def member_capacity(request: AuthenticatedRequest, inbox_id: int, user_id: int) 
         messages.error(request, _first_error(form))
         return _back_to_members(request, inbox, status=422)
     limit = form.cleaned_data["limit"]
-    try:
-        set_capacity(agent=membership.user, limit=limit, actor=request.user)
-    except ActionRefused as refused:
-        messages.error(request, refused.message)
-        return _back_to_members(request, inbox, status=422)
+    set_capacity(agent=membership.user, limit=limit, actor=request.user)
     messages.success(
         request,
         _("Routing mode now hands %(name)s up to %(limit)s open conversations.")
@@ -171,14 +169,11 @@ def member_capacity(request: AuthenticatedRequest, inbox_id: int, user_id: int) 
 
 
 @require_POST
+@refusals
 def member_remove(request: AuthenticatedRequest, inbox_id: int, user_id: int) -> HttpResponse:
     inbox = access_inbox(request.user, inbox_id, manage=True)
     membership = _membership(inbox, user_id)
-    try:
-        handed_back = actions.remove_member(inbox, user=membership.user, actor=request.user)
-    except ActionRefused as refused:
-        messages.error(request, refused.message)
-        return _back_to_members(request, inbox, status=422)
+    handed_back = actions.remove_member(inbox, user=membership.user, actor=request.user)
     message = _("%(name)s is no longer a member of %(inbox)s.") % {
         "name": membership.user,
         "inbox": inbox,
@@ -293,6 +288,13 @@ def _membership(inbox: Inbox, user_id: int) -> Membership:
 
 def _first_error(form: Any) -> str:
     return next(iter(error for errors in form.errors.values() for error in errors))
+
+
+def _members_again(
+    request: AuthenticatedRequest, inbox_id: int, user_id: int | None = None, *, status: int
+) -> HttpResponse:
+    """After a refusal: the members section as it is now (the reason is a toast)."""
+    return _back_to_members(request, access_inbox(request.user, inbox_id), status=status)
 
 
 def _back_to_members(

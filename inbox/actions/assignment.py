@@ -20,7 +20,7 @@ from inbox.models import (
     InboxRole,
     Membership,
 )
-from lib.errors import ActionRefused
+from lib.errors import ActionRefused, Conflict
 
 
 @transaction.atomic
@@ -45,7 +45,7 @@ def assign_to_me(conversation: Conversation, *, actor: User) -> None:
         holder = Conversation.objects.select_related("assignee").get(pk=conversation.pk).assignee
         if holder is not None and holder.pk == actor.pk:
             return
-        raise ActionRefused(_("%(name)s has just taken this conversation.") % {"name": holder})
+        raise Conflict(_("%(name)s has just taken this conversation.") % {"name": holder})
     ConversationEvent.objects.record(
         conversation,
         ConversationEvent.Kind.ASSIGNED,
@@ -96,7 +96,7 @@ def unassign(conversation: Conversation, *, actor: User) -> None:
     )
     role = inbox_role(actor, locked.inbox)
     if role is None or (role != InboxRole.MANAGER and locked.assignee_id != actor.pk):
-        raise PermissionDenied
+        raise PermissionDenied(_("Only the assignee or a manager can hand this back."))
     if locked.assignee_id is None:
         return
     previous = locked.assignee_id
