@@ -1,5 +1,7 @@
-"""The sections of the Settings area. Each app adds its own from AppConfig.ready(), so the
-navigation shows every section a user may open without accounts importing later apps."""
+"""The sections of the Settings area, a registry: each app (accounts included) calls
+`register_settings_section` from its AppConfig.ready(), so the navigation shows every section
+a user may open without accounts importing later apps. (contacts.erasure, contacts.exports and
+contacts.panel are registries of the same kind.)"""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -7,7 +9,6 @@ from typing import Any
 
 from django.urls import reverse
 from django.utils.functional import Promise
-from django.utils.translation import gettext_lazy as _
 
 
 @dataclass(frozen=True)
@@ -29,30 +30,16 @@ def is_admin(user: Any) -> bool:
     return bool(user.is_authenticated and user.is_admin)
 
 
-SECTIONS: list[Section] = [
-    Section(
-        _("Account"),
-        _("Organisation"),
-        "settings:organisation",
-        "building",
-        is_admin,
-        ("organisation",),
-    ),
-    Section(
-        _("Account"),
-        _("Users"),
-        "settings:users",
-        "users",
-        is_admin,
-        ("users", "user_invite", "user_detail"),
-    ),
-]
+SETTINGS_SECTIONS: list[Section] = []
 
 
-def register(section: Section) -> None:
-    if all(existing.url_name != section.url_name for existing in SECTIONS):
-        SECTIONS.append(section)
+def register_settings_section(section: Section) -> None:
+    """Show `section` in the Settings navigation to users it `allowed`, after the sections
+    registered before it. Call from AppConfig.ready(); registering a URL name twice changes
+    nothing."""
+    if all(existing.url_name != section.url_name for existing in SETTINGS_SECTIONS):
+        SETTINGS_SECTIONS.append(section)
 
 
 def sections_for(user: Any) -> list[Section]:
-    return [section for section in SECTIONS if section.allowed(user)]
+    return [section for section in SETTINGS_SECTIONS if section.allowed(user)]

@@ -7,9 +7,19 @@ class ContactsConfig(AppConfig):
     verbose_name = _("Contacts")
 
     def ready(self) -> None:
-        from accounts.settings_sections import Section, is_admin, register
+        # contacts' own export sections and settings pages, through the registries later apps use.
+        from accounts.settings_sections import Section, is_admin, register_settings_section
+        from contacts.exports import (
+            identities_section,
+            notes_section,
+            profile_section,
+            register_export_section,
+        )
 
-        register(
+        for section in (profile_section, identities_section, notes_section):
+            register_export_section(section)
+
+        register_settings_section(
             Section(
                 _("Agent workspace"),
                 _("Contact attributes"),
@@ -19,7 +29,7 @@ class ContactsConfig(AppConfig):
                 ("attributes", "attribute_add", "attribute_edit"),
             )
         )
-        register(
+        register_settings_section(
             Section(
                 _("Privacy & security"),
                 _("Deleted contacts"),

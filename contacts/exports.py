@@ -1,9 +1,10 @@
 """A contact as a machine-readable document (JSON) or table (CSV).
 
-Later apps add their sections (the inbox adds conversations) by appending a function to
-SECTIONS from their AppConfig.ready(); contacts itself never imports them. Every section gets
-the exporting user and holds only what that user may see (the inbox: the conversations of
-their inboxes), so an export never shows more than the pages do.
+The document's sections are a registry: each app (contacts its profile, identities and notes,
+the inbox its conversations) calls `register_export_section` from its AppConfig.ready(), so
+contacts never imports a later app. Every section gets the exporting user and holds only what
+that user may see (the inbox: the conversations of their inboxes), so an export never shows
+more than the pages do.
 """
 
 import csv
@@ -17,11 +18,18 @@ from django.core.serializers.json import DjangoJSONEncoder
 from contacts.models import Contact
 
 # section(contact, user) → (name, content)
-Section = Callable[[Contact, Any], tuple[str, Any]]
-SECTIONS: list[Section] = []
+ExportSection = Callable[[Contact, Any], tuple[str, Any]]
+EXPORT_SECTIONS: list[ExportSection] = []
 
 
-def _profile(contact: Contact, user: Any) -> tuple[str, Any]:
+def register_export_section(section: ExportSection) -> None:
+    """Add `section(contact, user)` to every contact export, after those registered before
+    it. Call from AppConfig.ready(); registering twice changes nothing."""
+    if section not in EXPORT_SECTIONS:
+        EXPORT_SECTIONS.append(section)
+
+
+def profile_section(contact: Contact, user: Any) -> tuple[str, Any]:
     return "profile", {
         "id": contact.pk,
         "kind": contact.kind,
@@ -41,7 +49,7 @@ def _profile(contact: Contact, user: Any) -> tuple[str, Any]:
     }
 
 
-def _identities(contact: Contact, user: Any) -> tuple[str, Any]:
+def identities_section(contact: Contact, user: Any) -> tuple[str, Any]:
     return "identities", [
         {
             "kind": identity.kind,
@@ -56,7 +64,7 @@ def _identities(contact: Contact, user: Any) -> tuple[str, Any]:
     ]
 
 
-def _notes(contact: Contact, user: Any) -> tuple[str, Any]:
+def notes_section(contact: Contact, user: Any) -> tuple[str, Any]:
     return "notes", [
         {
             "created_at": note.created_at,
@@ -69,13 +77,10 @@ def _notes(contact: Contact, user: Any) -> tuple[str, Any]:
     ]
 
 
-SECTIONS.extend([_profile, _identities, _notes])
-
-
 def export_document(contact: Contact, user: Any) -> dict[str, Any]:
     """Everything about `contact` that `user` may see; the caller checked they may see the
     contact."""
-    return dict(section(contact, user) for section in SECTIONS)
+    return dict(section(contact, user) for section in EXPORT_SECTIONS)
 
 
 def export_json(contact: Contact, user: Any) -> str:

@@ -26,34 +26,40 @@ TABS = [
 ]
 TAB_NAMES = {name for name, _label in TABS}
 
-# Tabs whose content belongs to a later app (Cases and Messages come from the inbox): the app
-# registers a provider building the tab's context and the template that renders it, so the
+# What later apps add to the panel is a registry (like contacts.erasure and contacts.exports):
+# the app calls register_panel_tab / register_panel_action from its AppConfig.ready(), so the
 # contacts app never imports the inbox.
+
+# A tab whose content belongs to a later app (Cases and Messages come from the inbox): the
+# provider builds the tab's context, the template renders it.
 TabProvider = Callable[[Any, Contact], dict[str, Any]]
-TAB_PROVIDERS: dict[str, tuple[TabProvider, str]] = {}
+PANEL_TABS: dict[str, tuple[TabProvider, str]] = {}
 
 
-def register_tab(name: str, provider: TabProvider, template: str) -> None:
-    """Fill the panel tab `name` with `provider(user, contact)` rendered by `template`."""
-    TAB_PROVIDERS[name] = (provider, template)
+def register_panel_tab(name: str, provider: TabProvider, template: str) -> None:
+    """Fill the panel tab `name` (one of TABS) with `provider(user, contact)` rendered by
+    `template`. Call from AppConfig.ready(); registering again replaces the tab's filler."""
+    PANEL_TABS[name] = (provider, template)
 
 
-# Buttons in the panel's header that belong to a later app ("Send message" comes from the
+# A button in the panel's header that belongs to a later app ("Send message" comes from the
 # inbox): the provider returns the context its template needs, or None when the user may not
 # use the action. A provider may name a `slot`: the DOM id of an empty element rendered under
 # the buttons, where the action opens its form.
 ActionProvider = Callable[[Any, Contact], dict[str, Any] | None]
-ACTION_PROVIDERS: dict[str, tuple[ActionProvider, str]] = {}
+PANEL_ACTIONS: dict[str, tuple[ActionProvider, str]] = {}
 
 
-def register_action(name: str, provider: ActionProvider, template: str) -> None:
-    """Show the action `name` on every contact panel where `provider(user, contact)` allows."""
-    ACTION_PROVIDERS[name] = (provider, template)
+def register_panel_action(name: str, provider: ActionProvider, template: str) -> None:
+    """Show the action `name`, rendered by `template`, on every contact panel where
+    `provider(user, contact)` allows. Call from AppConfig.ready(); registering again replaces
+    the action, and actions appear in the order they were first registered."""
+    PANEL_ACTIONS[name] = (provider, template)
 
 
 def panel_actions(user: Any, contact: Contact) -> list[dict[str, Any]]:
     actions = []
-    for name, (provider, template) in ACTION_PROVIDERS.items():
+    for name, (provider, template) in PANEL_ACTIONS.items():
         context = provider(user, contact)
         if context is not None:
             actions.append({"name": name, "template": template, **context})
@@ -116,8 +122,8 @@ def panel_context(user: Any, contact: Contact, tab: str, **extra: Any) -> dict[s
         shown = profile(contact, definitions)
         context["attributes"] = [row for row in shown if row.has_value]
         context["hidden_count"] = len(shown) - len(context["attributes"])
-    elif tab in TAB_PROVIDERS:
-        provider, template = TAB_PROVIDERS[tab]
+    elif tab in PANEL_TABS:
+        provider, template = PANEL_TABS[tab]
         context.update(provider(user, contact))
         context["tab_template"] = template
     return context

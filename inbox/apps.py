@@ -7,22 +7,32 @@ class InboxConfig(AppConfig):
     verbose_name = _("Inbox")
 
     def ready(self) -> None:
-        # Inbound e-mail: a receiver of django-anymail's `inbound` signal.
-        # contacts cannot import the inbox; the inbox adds its part to erasure and export.
-        from contacts import erasure, exports
+        # Inbound e-mail: email_inbound holds a receiver of django-anymail's `inbound` signal.
+        # The rest is the inbox's part in what earlier apps show and do, through their
+        # registries (contacts cannot import the inbox).
+        from accounts.settings_sections import Section, register_settings_section
+        from contacts.erasure import register_erasure_hook
+        from contacts.exports import register_export_section
+        from contacts.panel import register_panel_action, register_panel_tab
         from inbox import email_inbound  # noqa: F401
+        from inbox.access import manages_any_inbox
+        from inbox.contact_send_views import contact_send_action
         from inbox.erasure import erase_conversations
         from inbox.exports import conversations_section
+        from inbox.panel_tabs import cases_tab, messages_tab
 
-        if erase_conversations not in erasure.HOOKS:
-            erasure.HOOKS.append(erase_conversations)
-        if conversations_section not in exports.SECTIONS:
-            exports.SECTIONS.append(conversations_section)
-
-        from accounts.settings_sections import Section, register
-        from inbox.access import manages_any_inbox
-
-        register(
+        # Deleting or anonymising a contact also clears its conversations' files and texts.
+        register_erasure_hook(erase_conversations)
+        # A contact's export includes the conversations the exporting user may see.
+        register_export_section(conversations_section)
+        # The contact panel's Cases and Messages tabs show conversations.
+        register_panel_tab("cases", cases_tab, "contacts/_tab_cases.html")
+        register_panel_tab("messages", messages_tab, "contacts/_tab_messages.html")
+        # "Send message" on the contact card (contact_send).
+        register_panel_action(
+            "contact_send", contact_send_action, "inbox/contact_send.html#contact-send-action"
+        )
+        register_settings_section(
             Section(
                 _("Inboxes"),
                 _("Inboxes"),
@@ -31,19 +41,4 @@ class InboxConfig(AppConfig):
                 manages_any_inbox,
                 ("inboxes", "inbox_detail", "inbox_add"),
             )
-        )
-
-        # The contact panel's Cases and Messages tabs show conversations.
-        from contacts.panel import register_tab
-        from inbox.panel_tabs import cases_tab, messages_tab
-
-        register_tab("cases", cases_tab, "contacts/_tab_cases.html")
-        register_tab("messages", messages_tab, "contacts/_tab_messages.html")
-
-        # "Send message" on the contact card: the contacts app shows what the inbox registers.
-        from contacts.panel import register_action
-        from inbox.contact_send_views import contact_send_action
-
-        register_action(
-            "contact_send", contact_send_action, "inbox/contact_send.html#contact-send-action"
         )

@@ -30,7 +30,7 @@ FRAGMENT = "contact-send"
 
 
 def contact_send_action(user: Any, contact: Contact) -> dict[str, Any] | None:
-    """The contact panel's "Send message" button (contacts.panel.register_action): for
+    """The contact panel's "Send message" button (contacts.panel.register_panel_action): for
     everyone who works in an inbox. Whether a channel is set up the form itself explains."""
     if not (getattr(user, "is_admin", False) or Membership.objects.scope_for(user).works_anywhere):
         return None
