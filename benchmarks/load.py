@@ -824,6 +824,8 @@ def main() -> int:
             recorder, elapsed, posted = run_load(args, port, keys, numbers, repeat)
             cpu = account.used()
             cpu["client (this process)"] = cpu_seconds([os.getpid()]) - client_before
+            # The pools opened backends meanwhile: they are ours too, not other processes.
+            meter.pids = sorted({*meter.pids, *(p for ps in account.groups().values() for p in ps)})
             others, stolen = meter.others_share(), steal_share(steal_before, steal_ticks())
             routed = webhooks.wait_for_routing(posted, time.perf_counter() - elapsed)
             calibration = (
