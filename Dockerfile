@@ -9,6 +9,7 @@ COPY accounts accounts
 COPY contacts contacts
 COPY inbox inbox
 COPY campaigns campaigns
+COPY demo demo
 RUN pip install --no-cache-dir .
 COPY . .
 RUN SECRET_KEY=build-only python manage.py collectstatic --noinput

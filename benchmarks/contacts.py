@@ -133,8 +133,8 @@ def fill(count: int, *, reuse: bool) -> None:
     from django.core.management.base import OutputWrapper
     from django.db import connection
 
-    from contacts.demo import generate_contacts
     from contacts.models import Contact, Identity
+    from demo.synthetic_contacts import generate_contacts
 
     existing = Contact.objects.count()
     if reuse and existing >= count:
@@ -286,8 +286,8 @@ def search_queries(rng: random.Random) -> dict[str, list[str]]:
     """Queries of each kind, drawn from the data so that each finds what it should."""
     import phonenumbers
 
-    from contacts.demo import SURNAMES
     from contacts.models import Contact
+    from demo.synthetic_contacts import SURNAMES
 
     sample = Contact.objects.filter(id__in=random_ids(rng, Contact, 5_000)).exclude(last_name="")
     names = sample.values_list("last_name", flat=True)
@@ -336,8 +336,8 @@ def probe_misestimates(user: Any) -> None:
     the mix above: it shows whether the plan choice is safe."""
     from django.db import OperationalError, connection
 
-    from contacts.demo import SURNAME_ENDINGS, SURNAME_MIDDLES, SURNAME_STEMS
     from contacts.models import Contact
+    from demo.synthetic_contacts import SURNAME_ENDINGS, SURNAME_MIDDLES, SURNAME_STEMS
 
     made_up = {
         f"{stem}{middle}{ending}".lower()

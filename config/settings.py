@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "contacts",
     "inbox",
     "campaigns",
+    "demo",  # seed_demo only: no models, and it refuses to run without DEBUG
 ]
 
 MIDDLEWARE = [

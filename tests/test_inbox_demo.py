@@ -96,7 +96,7 @@ def test_bulk_conversations_use_the_counter_and_existing_contacts(db, settings):
 
 
 def test_the_demo_inboxes_own_numbers_and_addresses(db):
-    from inbox.demo import seed_inboxes
+    from demo.inbox import seed_inboxes
     from inbox.models import InboxChannel
 
     seed_inboxes()

@@ -1,0 +1,73 @@
+"""Create the demo data: the organisation and its people, contacts, inboxes and their
+conversations, and on request synthetic volume for scale tests and benchmarks. A second run
+adds no hand-made rows twice (the synthetic ones it adds again, as asked)."""
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from demo.accounts import DEMO_PASSWORD, DEMO_USERS, seed_organisation_and_users
+from demo.contacts import seed_demo_contacts
+from demo.inbox import seed_conversations, seed_inboxes
+from demo.synthetic_contacts import generate_contacts
+from demo.synthetic_conversations import generate_conversations
+
+
+class Command(BaseCommand):
+    help = "Create demo data (organisation Nordlicht GmbH, an admin, a manager, two agents)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Run even though DEBUG is off (never in production).",
+        )
+        parser.add_argument(
+            "--contacts",
+            type=int,
+            default=0,
+            metavar="N",
+            help="Also generate N synthetic contacts (bulk inserts) for scale testing.",
+        )
+        parser.add_argument(
+            "--conversations",
+            type=int,
+            default=0,
+            metavar="N",
+            help="Also generate N synthetic conversations (bulk inserts) for benchmarks.",
+        )
+        parser.add_argument(
+            "--messages-per",
+            type=int,
+            default=10,
+            metavar="M",
+            help="Average number of messages per synthetic conversation (default 10).",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEBUG and not options["force"]:
+            raise CommandError(
+                "seed_demo creates users with a published password, so it only runs with "
+                "DEBUG=true. Use --force to run it anyway (never on a production database)."
+            )
+        created_users = seed_organisation_and_users()
+        # Contacts before conversations: the hand-made ones write from the demo contacts, the
+        # synthetic ones from any contact's address.
+        created = seed_demo_contacts()
+        self.stdout.write(f"Demo contacts ready ({created} new).")
+        if options["contacts"]:
+            generate_contacts(options["contacts"], stdout=self.stdout)
+        created = seed_conversations(seed_inboxes())
+        self.stdout.write(f"Demo inboxes ready ({created} new conversations).")
+        if options["conversations"]:
+            generate_conversations(
+                options["conversations"],
+                messages_per=options["messages_per"] or 10,
+                stdout=self.stdout,
+            )
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo data ready ({created_users} new users). Log in with:")
+        )
+        for email, name, role, _language in DEMO_USERS:
+            self.stdout.write(f"  {role.label:<8} {email:<28} {DEMO_PASSWORD}   ({name})")
