@@ -1,16 +1,15 @@
-"""Inbound provider events: stored by the webhook as received, turned into messages here.
+"""Inbound provider events: stored by a webhook as received, turned into messages by a task.
 
-The Twilio webhook only verifies the signature, checks that the form names a message and a
-sender, and stores the form once per MessageSid (`store_event`); `process` then routes it
-through `inbox.actions.receive_message` in a task. So the webhook answers in a few
-milliseconds whatever the routing costs, a burst waits in the table instead of in Twilio's
-retries, and nothing is lost when the broker or a worker is down: the sweeper processes what is
-left. Once processed, the raw form is cleared (the message holds what is needed), so no copy of
-a customer's text outlives an erasure.
+A provider's webhook (inbox.channels.twilio.webhooks) only verifies the request, checks that it
+names a message and a sender, and stores what routing needs once per provider id
+(`store_and_enqueue`); `process` then hands the stored event to that provider's router, which
+finds the inbox and says what arrived, and stores it through `inbox.actions.receive_message` in
+a task. So a webhook answers in a few milliseconds whatever the routing costs, a burst waits in
+the table instead of in the provider's retries, and nothing is lost when the broker or a worker
+is down: the sweeper processes what is left. Once processed, the stored payload is cleared (the
+message holds what is needed), so no copy of a customer's text outlives an erasure.
 """
 
-import logging
-import mimetypes
 from datetime import timedelta
 from typing import Any
 
@@ -18,90 +17,49 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from contacts.identities import normalise_phone
-from inbox.actions import IncomingFile, IncomingMessage, receive_message
-from inbox.models import Channel, InboundEvent, InboxChannel
+from inbox.actions import receive_message
+from inbox.channels import NotRouted
+from inbox.channels.twilio import inbound as twilio_inbound
+from inbox.models import InboundEvent
+from inbox.tasks import enqueue_inbound
 
-logger = logging.getLogger("switchboard.inbound")
-
-TWILIO = "twilio"
-MAX_MEDIA = 10  # Twilio sends at most 10 media per message
 SWEEP_GRACE = timedelta(minutes=2)
-# The fields of Twilio's inbound form that routing needs; the rest is not kept.
-TWILIO_FIELDS = ("MessageSid", "From", "To", "Body", "NumMedia")
 
 
-def store_event(provider: str, event_id: str, payload: dict[str, Any]) -> InboundEvent | None:
-    """Store the event once; None when this provider id was stored before (a replay)."""
+def store_and_enqueue(provider: str, event_id: str, payload: dict[str, Any]) -> bool:
+    """Store the event once and publish its routing after commit. False when this provider
+    id was stored before (a replay): nothing is stored and nothing published."""
     try:
         with transaction.atomic():
-            return InboundEvent.objects.create(
+            event = InboundEvent.objects.create(
                 provider=provider, event_id=event_id[:200], payload=payload
             )
     except IntegrityError:
-        return None
-
-
-def twilio_payload(form: Any) -> dict[str, str]:
-    payload = {key: form.get(key, "") for key in TWILIO_FIELDS}
-    for n in range(media_count(payload["NumMedia"])):
-        payload[f"MediaUrl{n}"] = form.get(f"MediaUrl{n}", "")
-        payload[f"MediaContentType{n}"] = form.get(f"MediaContentType{n}", "")
-    return payload
-
-
-def media_count(value: str) -> int:
-    # ASCII digits only: "²".isdigit() is true, yet int("²") fails.
-    return min(int(value), MAX_MEDIA) if value.isascii() and value.isdigit() else 0
-
-
-def twilio_channel(sender: str) -> str:
-    return Channel.WHATSAPP if sender.lower().startswith("whatsapp:") else Channel.SMS
+        return False
+    enqueue_inbound(event.pk)
+    return True
 
 
 def process(event_id: int) -> list[int]:
     """Route a stored event into its inbox; returns the attachments waiting to be fetched.
     Safe to run twice: a processed event is skipped, and receive_message stores a provider
-    id once."""
+    id once. An event that cannot become a message (no inbox owns its address, a malformed
+    sender) is settled with the reason and keeps its payload, so nothing is lost: it can be
+    replayed once the address is set up in Settings → Inboxes → Channels."""
     event = InboundEvent.objects.filter(pk=event_id, processed_at__isnull=True).first()
     if event is None:
         return []
-    payload = event.payload
-    channel = twilio_channel(payload.get("From", ""))
-    ours = _our_channel(channel, payload.get("To", ""))
-    if ours is None:
-        # Kept unprocessed-but-settled with its form, so nothing is lost: it can be replayed
-        # once the number is set up in Settings → Inboxes → Channels.
-        logger.warning(
-            "Twilio message %s to %r: no inbox owns this number", event.event_id, payload.get("To")
-        )
-        InboundEvent.objects.filter(pk=event.pk).update(
-            processed_at=timezone.now(), error=f"No inbox owns {channel} {payload.get('To')}"
-        )
-        return []
     try:
-        received = receive_message(
-            IncomingMessage(
-                inbox=ours.inbox,
-                channel=channel,
-                address=payload.get("From", ""),
-                body=payload.get("Body", ""),
-                provider=TWILIO,
-                provider_message_id=event.event_id,
-                inbox_channel=ours,
-                attachments=_media(payload),
-                received_at=event.received_at,
-            )
-        )
+        incoming = twilio_inbound.route(event)
+        received = receive_message(incoming)
+    except NotRouted as unrouted:
+        return _settle(event, error=unrouted.reason)
     except ValidationError as invalid:
-        InboundEvent.objects.filter(pk=event.pk).update(
-            processed_at=timezone.now(), error=" ".join(invalid.messages)[:300]
-        )
-        return []
+        return _settle(event, error=" ".join(invalid.messages))
     InboundEvent.objects.filter(pk=event.pk).update(
         processed_at=timezone.now(), message=received.message, payload={}
     )
-    if not received.created or not media_count(payload.get("NumMedia", "")):
+    if not received.created or not any(file.source_url for file in incoming.attachments):
         return []
     return list(
         received.message.attachments.filter(file="")
@@ -120,27 +78,6 @@ def overdue(limit: int = 500) -> list[int]:
     )
 
 
-def _our_channel(channel: str, to: str) -> InboxChannel | None:
-    try:
-        number = normalise_phone(to)
-    except ValidationError:
-        return None
-    return (
-        InboxChannel.objects.select_related("inbox")
-        .filter(kind=channel, address=number)
-        .order_by()
-        .first()
-    )
-
-
-def _media(payload: dict[str, str]) -> list[IncomingFile]:
-    files = []
-    for n in range(media_count(payload.get("NumMedia", ""))):
-        url = payload.get(f"MediaUrl{n}", "")
-        if not url:
-            continue
-        content_type = payload.get(f"MediaContentType{n}", "") or "application/octet-stream"
-        extension = mimetypes.guess_extension(content_type.split(";")[0].strip()) or ""
-        kind = content_type.split("/")[0] or "media"
-        files.append(IncomingFile(f"{kind}-{n + 1}{extension}", content_type, source_url=url))
-    return files
+def _settle(event: InboundEvent, *, error: str) -> list[int]:
+    InboundEvent.objects.filter(pk=event.pk).update(processed_at=timezone.now(), error=error[:300])
+    return []

@@ -1,5 +1,5 @@
-"""Delivery and media tasks. They take ids, call inbox.delivery or inbox.media, and may run
-twice (DESIGN.md §6)."""
+"""Delivery, inbound and media tasks. They take ids, call inbox.delivery, inbox.inbound or
+inbox.channels.twilio.media, and may run twice (DESIGN.md §6)."""
 
 import logging
 
@@ -51,7 +51,7 @@ def deliver_message(message_id: int) -> None:
 @shared_task
 def fetch_attachment(attachment_id: int) -> str:
     """Download a provider's medium into its attachment (nothing when already there)."""
-    from inbox import media
+    from inbox.channels.twilio import media
 
     return media.fetch(attachment_id).value
 
@@ -62,7 +62,8 @@ def sweep_queued_messages() -> int:
     was down, or the process died between commit and enqueue), settle sends a dead worker
     left behind, and re-enqueue inbound events and media downloads still pending. Returns
     how many messages were re-enqueued."""
-    from inbox import delivery, inbound, media
+    from inbox import delivery, inbound
+    from inbox.channels.twilio import media
 
     for event_id in inbound.overdue():
         process_inbound.delay(event_id)

@@ -1,10 +1,9 @@
-from django.urls import path
+"""Provider webhooks under /webhooks/, each provider's URLs in its own folder."""
 
-from inbox import webhooks
+from django.urls import include, path
 
 app_name = "webhooks"
 
 urlpatterns = [
-    path("twilio/", webhooks.twilio_inbound, name="twilio_inbound"),
-    path("twilio/status/", webhooks.twilio_status, name="twilio_status"),
+    path("twilio/", include("inbox.channels.twilio.urls")),
 ]

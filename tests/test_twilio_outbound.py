@@ -10,7 +10,7 @@ from django.db import connection
 from django.utils import timezone
 
 from inbox import actions
-from inbox.channels import twilio
+from inbox.channels.twilio import outbound as twilio
 from inbox.models import InboxChannel, Message
 from inbox.tasks import deliver_message, sweep_queued_messages
 from tests.factories import inbound, inbox_with

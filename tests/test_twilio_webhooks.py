@@ -13,12 +13,13 @@ from django.test import Client
 from django.utils import timezone
 from twilio.request_validator import RequestValidator
 
-from inbox import actions, delivery, media
+from inbox import actions, delivery
 from inbox.channels import UnknownOutcome, locmem
-from inbox.channels.twilio import status_callback_url
+from inbox.channels.twilio import media
+from inbox.channels.twilio.outbound import status_callback_url
+from inbox.channels.twilio.webhooks import EMPTY_TWIML
 from inbox.models import Attachment, Conversation, InboxChannel, Message
 from inbox.tasks import fetch_attachment, sweep_queued_messages
-from inbox.webhooks import EMPTY_TWIML
 from tests.factories import inbox_with
 
 PUBLIC = "https://support.nordlicht.example"

@@ -1,7 +1,7 @@
-"""Outbound providers, one small module each (DESIGN.md §4).
+"""Providers, one folder each (inbox/channels/<provider>/: sending, webhooks, inbound routing).
 
-Every provider exposes `send(message) -> SendResult` and signals trouble with one of three
-exceptions, which decide what delivery does next:
+Outbound, every provider exposes `send(message) -> SendResult` and signals trouble with one of
+three exceptions, which decide what delivery does next:
 
 - `TransientFailure`: the provider did not take the message (HTTP 429 or 5xx, connection
   refused); delivery tries again later with exponential backoff.
@@ -12,6 +12,10 @@ exceptions, which decide what delivery does next:
 
 `provider_for(channel)` picks the module from settings: SMS and WhatsApp by `SMS_BACKEND`
 (console, locmem or twilio), e-mail always through Django's `EMAIL_BACKEND` (SMTP, anymail…).
+
+Inbound, a provider's webhook stores what it received as an `InboundEvent` (inbox.inbound), and
+the provider's `route(event) -> IncomingMessage` says what arrived and in which inbox, or raises
+`NotRouted` when no inbox owns the address it was sent to.
 """
 
 from dataclasses import dataclass
@@ -47,6 +51,14 @@ class UnknownOutcome(DeliveryError):
     """The provider may or may not have accepted it."""
 
 
+class NotRouted(Exception):
+    """A stored inbound event no inbox takes (nobody owns its number or address)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 # The failure code of a conversation whose inbox has no number or address on its channel.
 NO_SENDER = "no_sender"
 
@@ -61,5 +73,7 @@ def sender_of(message: Any) -> Any:
 
 
 def provider_for(channel: str) -> ModuleType:
+    """The module that sends on a channel: inbox.channels.<name>, a package (twilio, email)
+    or a module (console, locmem), each exposing `send`."""
     name = "email" if channel == "email" else settings.SMS_BACKEND
     return import_module(f"inbox.channels.{name}")

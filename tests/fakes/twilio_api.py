@@ -286,7 +286,7 @@ class _Handler(BaseHTTPRequestHandler):
 @pytest.fixture
 def fake_twilio(settings) -> Iterator[FakeTwilio]:
     """The fake API, running, with the settings pointing the twilio channel at it."""
-    from inbox.channels import twilio
+    from inbox.channels.twilio import outbound as twilio
 
     with FakeTwilio() as fake:
         settings.SMS_BACKEND = "twilio"

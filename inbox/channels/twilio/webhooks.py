@@ -20,11 +20,12 @@ from django.views.decorators.http import require_POST
 from twilio.request_validator import RequestValidator
 
 from contacts.identities import normalise_phone
-from inbox import delivery, inbound
+from inbox import delivery
 from inbox.channels import SendResult
-from inbox.channels.twilio import send_attempt
+from inbox.channels.twilio.inbound import TWILIO, twilio_payload
+from inbox.channels.twilio.outbound import send_attempt
+from inbox.inbound import store_and_enqueue
 from inbox.models import DeliveryStatus, Direction, Message
-from inbox.tasks import enqueue_inbound
 from lib.text import without_nul
 
 logger = logging.getLogger("switchboard.webhooks")
@@ -70,13 +71,13 @@ TWILIO_ERRORS = {
 def twilio_inbound(request: HttpRequest) -> HttpResponse:
     """An SMS or WhatsApp message from a customer: verify, store, enqueue (DESIGN.md §6).
 
-    The form is stored once per MessageSid (`inbox.inbound.store_event`) and routed by a task
-    into the inbox owning the `To` number on the message's channel (`whatsapp:` addresses are
-    WhatsApp), media fetched after it. A replay stores nothing and enqueues nothing. A missing
-    MessageSid or a malformed `From` is refused with 400 and nothing is stored. A number no
-    inbox owns is still answered 200: the event is kept (see inbox.inbound.process), an error
-    status would only make Twilio try its fallback URL. The answer is empty TwiML, so Twilio
-    sends no automatic reply.
+    The form is stored once per MessageSid (`inbox.inbound.store_and_enqueue`) and routed by a
+    task into the inbox owning the `To` number on the message's channel (`whatsapp:` addresses
+    are WhatsApp; inbox.channels.twilio.inbound), media fetched after it. A replay stores nothing
+    and enqueues nothing. A missing MessageSid or a malformed `From` is refused with 400 and
+    nothing is stored. A number no inbox owns is still answered 200: the event is kept (see
+    inbox.inbound.process), an error status would only make Twilio try its fallback URL. The
+    answer is empty TwiML, so Twilio sends no automatic reply.
     """
     if not _signed(request):
         return _forbidden()
@@ -88,11 +89,9 @@ def twilio_inbound(request: HttpRequest) -> HttpResponse:
         normalise_phone(params.get("From", ""))
     except ValidationError as exc:
         return _bad_request(_("From is not a phone number: %(reason)s") % {"reason": _text(exc)})
-    payload = inbound.twilio_payload(params)
+    payload = twilio_payload(params)
     payload["MessageSid"] = sid
-    event = inbound.store_event(inbound.TWILIO, sid, payload)
-    if event is not None:
-        enqueue_inbound(event.pk)
+    store_and_enqueue(TWILIO, sid, payload)
     return _twiml()
 
 
@@ -104,8 +103,8 @@ def twilio_status(request: HttpRequest) -> HttpResponse:
 
     The message is found by its MessageSid, or — when its send ended `unknown` and we never
     learned the SID — by our id in the `message` query parameter that
-    inbox.channels.twilio put on the callback URL; the SID is then recorded. A callback for a
-    message we do not know, or a status we do not track, changes nothing (204, logged).
+    inbox.channels.twilio.outbound put on the callback URL; the SID is then recorded. A callback
+    for a message we do not know, or a status we do not track, changes nothing (204, logged).
     """
     if not _signed(request):
         return _forbidden()
@@ -126,7 +125,7 @@ def twilio_status(request: HttpRequest) -> HttpResponse:
     error = (
         _error_text(code, params.get("ErrorMessage", "")) if status == DeliveryStatus.FAILED else ""
     )
-    learned = SendResult(inbound.TWILIO, sid) if by_our_id else None
+    learned = SendResult(TWILIO, sid) if by_our_id else None
     delivery.record_status(message, status, error_code=code, error=error, learned=learned)
     return HttpResponse(status=204)
 
