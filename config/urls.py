@@ -17,8 +17,8 @@ urlpatterns = [
     path("campaigns/", include("campaigns.urls")),
     path("webhooks/", include("inbox.webhook_urls")),
     # django-anymail's inbound (and tracking) webhooks: /anymail/<esp>/inbound/, answering
-    # 400 to a payload they cannot read (inbox/email_webhooks.py)
-    path("anymail/", include("inbox.anymail_urls")),
+    # 400 to a payload they cannot read (inbox/channels/email/webhooks.py)
+    path("anymail/", include("inbox.channels.email.urls")),
     path("django-admin/", admin.site.urls),
 ]
 

@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from inbox import actions, delivery
-from inbox.channels import email as email_channel
+from inbox.channels.email import outbound as email_channel
 from inbox.models import Attachment, Conversation, DeliveryStatus, InboxChannel, Message
 from tests.factories import inbox_with
 
@@ -261,7 +261,7 @@ def test_html_is_sanitised_and_text_is_made_from_it_when_missing(support):
 
 
 def test_attachments_and_inline_images_are_stored_and_oversized_ones_skipped(support, monkeypatch):
-    from inbox import email_inbound
+    from inbox.channels.email import inbound as email_inbound
 
     monkeypatch.setattr(email_inbound, "MAX_ATTACHMENT_BYTES", 1000)
     payload = postmark_payload(
@@ -316,7 +316,7 @@ def test_a_malformed_sender_is_ignored_with_200(support):
 
 
 def test_a_database_error_answers_500_so_the_provider_retries(support, monkeypatch):
-    from inbox import email_inbound
+    from inbox.channels.email import inbound as email_inbound
 
     def down(**kwargs):
         raise OperationalError("database is restarting")

@@ -4,7 +4,7 @@ Anymail verifies the sender first (basic auth, the provider's signature) and the
 payload; a malformed one — not JSON, not UTF-8, a field of the wrong shape — raised from the
 parser and became a 500, which providers retry for days. Each view here is anymail's own with
 that one difference; an error after parsing (in our receiver, the database) is still a 500,
-so the provider retries what may succeed later (inbox.email_inbound).
+so the provider retries what may succeed later (inbox.channels.email.inbound).
 """
 
 import logging

@@ -5,15 +5,15 @@ and hands us a parsed `AnymailInboundMessage`. We find the inbox by the address 
 (envelope recipient, To, Cc, Bcc, Delivered-To; a `+tag` in the local part is ignored), and
 the conversation it continues:
 
-1. our signed reply token in that address (`support+c12-…@…`, see inbox.channels.email);
+1. our signed reply token in that address (`support+c12-…@…`, see inbox.channels.email.outbound);
 2. otherwise a Message-ID of `In-Reply-To`/`References` that we stored in that inbox (an
    e-mail we sent, or one the customer sent before);
 3. otherwise a new conversation — a fresh e-mail is a new case, even from a known sender.
 
 What can never be stored (no known recipient, a malformed sender) is logged and answered 200,
 so the provider does not retry it forever; a database error propagates (anymail answers 500 and
-the provider retries); a payload anymail cannot parse is a 400 (inbox.email_webhooks). NUL
-characters, which PostgreSQL cannot store, are dropped from everything read from the e-mail
+the provider retries); a payload anymail cannot parse is a 400 (inbox.channels.email.webhooks).
+NUL characters, which PostgreSQL cannot store, are dropped from everything read from the e-mail
 (lib.text.without_nul). The same Message-ID twice is stored once (receive_message).
 """
 
@@ -34,7 +34,7 @@ from django.core.exceptions import ValidationError
 from django.dispatch import receiver
 
 from inbox.actions import IncomingFile, IncomingMessage, receive_message
-from inbox.channels.email import (
+from inbox.channels.email.outbound import (
     PROVIDER,
     conversation_for_token,
     parse_message_ids,

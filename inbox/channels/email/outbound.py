@@ -7,7 +7,7 @@ an unknown outcome carries the same id (the recipient's mail system can tell it 
 e-mail), and `In-Reply-To`/`References` so the customer's client threads it. The
 `Reply-To` address carries a signed token naming the conversation (`support+c12-…@…`), so
 the customer's answer finds its conversation even when their client or the ESP drops the
-threading headers (inbox.email_inbound reads it back with `conversation_for_token`).
+threading headers (inbox.channels.email.inbound reads it back with `conversation_for_token`).
 
 Trouble is sorted as delivery expects (inbox.channels): nothing could be handed over
 (connection refused, 4xx, ESP 429/5xx) is transient; a 5xx or a refused recipient is

@@ -1,10 +1,10 @@
 """django-anymail's webhook URLs (/anymail/<esp>/inbound/ and the tracking ones), each served
-by anymail's view with RefusesUnreadablePayloads mixed in (inbox.email_webhooks)."""
+by anymail's view with RefusesUnreadablePayloads mixed in (inbox.channels.email.webhooks)."""
 
 from anymail import urls as anymail_urls
 from django.urls import URLPattern
 
-from inbox.email_webhooks import refusing_unreadable_payloads
+from inbox.channels.email.webhooks import refusing_unreadable_payloads
 
 app_name = "anymail"
 
