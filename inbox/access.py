@@ -4,12 +4,10 @@ Everything loads through `Conversation.objects.visible_to(user)` — the list's 
 user of inbox A gets 404 for anything of inbox B, on every page, fragment and download.
 """
 
-import copy
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from inbox.models import Attachment, Conversation, Inbox, InboxRole, Membership, Message
@@ -121,11 +119,12 @@ def access_attachment(user: Any, attachment_id: int) -> Attachment:
 
 def access_inbox(user: Any, inbox_id: int, *, manage: bool = False) -> Inbox:
     """An inbox the user belongs to (404 otherwise); with `manage`, one they manage (403)."""
-    found = next((i for i in visible_inboxes(user) if i.pk == inbox_id), None)
-    if found is None:
-        raise Http404
-    # A copy: a settings form may change its fields, the request's scope must not see that.
-    inbox = copy.copy(found)
+    # Loaded afresh (the scope's copy may be a minute old): settings pages show and change it.
+    scope = Membership.objects.scope_for(user)
+    inboxes = (
+        Inbox.objects.all() if scope.all_inboxes else Inbox.objects.filter(pk__in=scope.inbox_ids)
+    )
+    inbox = get_object_or_404(inboxes, pk=inbox_id)
     if manage and inbox_role(user, inbox) != InboxRole.MANAGER:
         raise PermissionDenied
     return inbox

@@ -20,13 +20,10 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 TIMEOUT = 300
 PREFIX = "cached:"
-# Every key ever used in this process, so tests can start each case with none of them.
-KEYS: set[str] = set()
 
 
 def cached(key: str, compute: Callable[[], T]) -> T:
     """The value under `key`: from this request's memo, the cache, or `compute()`."""
-    KEYS.add(key)
     return memoised(("cached", key), lambda: _from_cache(key, compute))
 
 
@@ -51,11 +48,6 @@ def forget_on_commit(key: str) -> None:
     forget(("cached", key))
     _drop(key)
     transaction.on_commit(lambda: _drop(key), robust=True)
-
-
-def forget_all() -> None:
-    for key in list(KEYS):
-        _drop(key)
 
 
 def _drop(key: str) -> None:

@@ -210,11 +210,13 @@ def screenshot(request) -> Callable[[object, str], Path]:
 
 
 @pytest.fixture(autouse=True)
-def _no_cached_rows() -> Iterator[None]:
-    """Rows kept in the cache between requests (the organisation, attribute definitions)
-    belong to one test: each starts without them."""
-    from lib.cached import forget_all
+def _own_cache(settings) -> None:
+    """Each test gets a cache of its own (a fresh key prefix, also on Redis): what one test
+    cached — sessions, stamps, the organisation, a user's inboxes — never leaks into the
+    next, whose ids may be the same."""
+    import uuid
 
-    forget_all()
-    yield
-    forget_all()
+    caches = {name: dict(config) for name, config in settings.CACHES.items()}
+    for config in caches.values():
+        config["KEY_PREFIX"] = f"test-{uuid.uuid4().hex[:12]}"
+    settings.CACHES = caches

@@ -52,9 +52,9 @@ def test_without_the_grant_another_inbox_stays_hidden(client_for, alice, inboxes
 
 
 LIST_QUERIES = 8
-# The user, their inboxes, the conversation, marking it read, its messages, comments and
+# The user, the conversation, marking it read, its messages, comments and
 # events, the contact's identities, tags, notes and events (and the list, on the full page).
-THREAD_QUERIES = {False: 12, True: 11}
+THREAD_QUERIES = {False: 11, True: 10}
 
 
 def _busy(a, alice, max_manager, conversation):
@@ -102,3 +102,37 @@ def test_the_thread_runs_a_fixed_number_of_queries_however_long(
 
     assert response.status_code == 200
     assert "Antwort 7" in response.content.decode() and "Notiz 7" in response.content.decode()
+
+
+def test_leaving_an_inbox_counts_at_once_although_the_scope_is_cached(
+    client_for, alice, max_manager, inboxes
+):
+    from inbox.actions import settings as settings_actions
+
+    a, _b = inboxes
+    conversation = inbound(a).conversation
+    client = client_for(alice)
+    url = reverse("inbox:conversation", args=[conversation.pk])
+    assert client.get(url).status_code == 200  # her inboxes are cached now
+
+    settings_actions.remove_member(a, user=alice, actor=max_manager)
+
+    assert client.get(url).status_code == 404
+    assert (
+        f"conversation-row-{conversation.pk}"
+        not in client.get(reverse("inbox:index")).content.decode()
+    )
+
+
+def test_an_admin_opens_the_settings_of_an_inbox_just_created(client_for, ada, inboxes):
+    client = client_for(ada)
+    assert client.get(reverse("inbox:index")).status_code == 200  # her inboxes are cached now
+
+    client.post(reverse("inbox_settings:inbox_add"), {"name": "Claims", "mode": "open"})
+
+    from inbox.models import Inbox
+
+    created = Inbox.objects.get(name="Claims")
+    page = client.get(reverse("inbox_settings:inbox_detail", args=[created.pk]))
+    assert page.status_code == 200
+    assert "Claims" in client.get(reverse("inbox:index")).content.decode()

@@ -70,6 +70,7 @@ def create_inbox(*, name: str, mode: str, actor: User) -> Inbox:
     if mode not in InboxMode.values:
         raise ActionRefused(_("Choose open or assignment mode."))
     inbox = Inbox.objects.create(name=name.strip(), mode=mode)
+    Membership.objects.changed_for(actor.pk)  # the new inbox joins their menus at once
     InboxEvent.objects.record(
         inbox, InboxEvent.Kind.CREATED, actor=actor, name=inbox.name, mode=mode
     )

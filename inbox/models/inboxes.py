@@ -1,11 +1,13 @@
 """Inboxes, who works in them (memberships and the per-request scope) and the numbers and
 addresses they own."""
 
+import logging
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import Permission
+from django.core.cache import cache
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
@@ -51,14 +53,16 @@ class InboxScope:
     """Which inboxes one user sees and works in, computed once per request
     (`Membership.objects.scope_for`) and used by lists, access checks and the live poll alike.
 
-    `roles` holds the inboxes the user works in (admins: every inbox, as manager);
-    `all_inboxes` is "view conversations of all inboxes", which lets a user see inboxes they
-    do not work in."""
+    `roles` holds the inboxes the user works in (organisation admins manage every inbox,
+    also one created after this scope was); `all_inboxes` is "view conversations of all
+    inboxes", which lets a user see inboxes they do not work in. `inboxes` (by name) may be
+    up to a minute old: it fills menus, never decides access on its own."""
 
     user_id: int
     all_inboxes: bool
     roles: dict[int, str]
     inboxes: tuple["Inbox", ...]
+    admin: bool = False
 
     @property
     def inbox_ids(self) -> list[int]:
@@ -66,28 +70,56 @@ class InboxScope:
         return [inbox.pk for inbox in self.inboxes]
 
     def role_in(self, inbox_id: int) -> str | None:
-        return self.roles.get(inbox_id)
+        return InboxRole.MANAGER if self.admin else self.roles.get(inbox_id)
 
     @property
     def works_anywhere(self) -> bool:
         """A member or manager of at least one inbox (admins: of every inbox)."""
-        return bool(self.roles)
+        return self.admin or bool(self.roles)
 
     @property
     def manages_any(self) -> bool:
-        return InboxRole.MANAGER in self.roles.values()
+        return self.admin or InboxRole.MANAGER in self.roles.values()
 
     @property
     def managed_ids(self) -> list[int]:
         return [pk for pk, role in self.roles.items() if role == InboxRole.MANAGER]
 
 
+logger = logging.getLogger(__name__)
+SCOPE_SECONDS = 60
+
+
 class MembershipQuerySet(models.QuerySet["Membership"]):
     def scope_for(self, user: Any) -> InboxScope:
-        """The user's InboxScope: one query for their memberships with the inboxes joined
-        (or all inboxes, for admins and holders of "view all inboxes"), memoised for the
-        request."""
-        return memoised(("inbox-scope", user.pk), lambda: self._compute_scope(user))
+        """The user's InboxScope, memoised for the request and kept in the cache between
+        requests: one query for their memberships with the inboxes joined (or all inboxes,
+        for admins and holders of "view all inboxes") when the cache has none that is still
+        valid."""
+        return memoised(("inbox-scope", user.pk), lambda: self._cached_scope(user))
+
+    def _cached_scope(self, user: Any) -> InboxScope:
+        """A cached scope counts while the user's stamp (moved by `changed_for` after every
+        membership change) and role are what they were when it was computed, for at most
+        SCOPE_SECONDS (a right granted in Django's admin takes that long to count)."""
+        if not user.is_authenticated:
+            return self._compute_scope(user)
+        key, stamp_key = f"inbox-scope:{user.pk}", stamps.PREFIX + user_stamp_key(user.pk)
+        identity = (user.role, user.is_active, user.is_superuser)
+        try:
+            found = cache.get_many([key, stamp_key])
+        except Exception:
+            return self._compute_scope(user)
+        stamp = found.get(stamp_key, stamps.MISSING)
+        entry = found.get(key)
+        if entry is not None and entry[:2] == (stamp, identity):
+            return entry[2]  # type: ignore[no-any-return]
+        scope = self._compute_scope(user)
+        try:
+            cache.set(key, (stamp, identity, scope), SCOPE_SECONDS)
+        except Exception:
+            logger.warning("Cache unavailable; the inbox scope of %s is not kept", user.pk)
+        return scope
 
     def _compute_scope(self, user: Any) -> InboxScope:
         if not user.is_authenticated:
@@ -95,7 +127,9 @@ class MembershipQuerySet(models.QuerySet["Membership"]):
         if getattr(user, "is_admin", False):
             inboxes = tuple(Inbox.objects.all())
             roles = {inbox.pk: str(InboxRole.MANAGER) for inbox in inboxes}
-            return InboxScope(user_id=user.pk, all_inboxes=True, roles=roles, inboxes=inboxes)
+            return InboxScope(
+                user_id=user.pk, all_inboxes=True, roles=roles, inboxes=inboxes, admin=True
+            )
         # Whether "view all inboxes" was granted to the user (or a group of theirs) comes
         # with the memberships in the same query; a user with none asks has_perm.
         granted = Permission.objects.filter(
@@ -120,6 +154,11 @@ class MembershipQuerySet(models.QuerySet["Membership"]):
         """The user's inboxes or roles changed: compute their scope again in this request,
         and (after commit) move their stamp so their live poller renews its inbox list."""
         forget(("inbox-scope", user_id))
+        # Now too, not only after commit: this transaction's own later reads must not find it.
+        try:
+            cache.delete(f"inbox-scope:{user_id}")
+        except Exception:
+            logger.warning("Cache unavailable; the stamp alone retires the inbox scope")
         stamps.bump_on_commit([user_stamp_key(user_id)])
 
 
