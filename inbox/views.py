@@ -7,7 +7,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_http_methods
 
 from accounts.http import AuthenticatedRequest
 from inbox.access import access_conversation
@@ -111,13 +111,21 @@ def contact_panel(request: AuthenticatedRequest, conversation_id: int) -> HttpRe
 
 
 @never_cache
-@require_GET
+@require_http_methods(["GET", "POST"])
 def live(request: AuthenticatedRequest) -> HttpResponse:
     """What changed since the poller's last answer: rows, the open thread, a new poller;
-    204 (htmx swaps nothing) when nothing did."""
-    if nothing_changed(request.user, request.GET):
+    204 (htmx swaps nothing) when nothing did.
+
+    The page polls with POST: the poller's own state (since, stamps, scope) is in the URL,
+    what the page shows (the rows on screen, filters, the open conversation) in the body,
+    which a long list would make too long for a URL (gunicorn and proxies refuse request
+    lines past 4–8 KB). A GET with everything in the query string works as well."""
+    state = request.GET.copy()
+    if request.method == "POST":
+        state.update(request.POST)
+    if nothing_changed(request.user, state):
         return HttpResponse(status=204)
-    context = live_context(request.user, request.GET)
+    context = live_context(request.user, state)
     if context.get("reload_list"):
         context.update(list_context(request, context["filters"]))
     return render(request, "inbox/_live.html", context)

@@ -19,8 +19,8 @@ def inbox_a(alice, max_manager):
 
 
 def poller_query(html: str) -> dict[str, str]:
-    """The query string the page's poller sends next (its hx-get URL)."""
-    found = re.search(r'id="live-poller"[^>]*hx-get="([^"]+)"', html)
+    """The query string the page's poller sends next (its hx-post URL)."""
+    found = re.search(r'id="live-poller"[^>]*hx-post="([^"]+)"', html)
     assert found, "no poller on the page"
     url = unescape(found.group(1))
     return dict(parse_qsl(urlsplit(url).query))
@@ -132,3 +132,18 @@ def test_the_full_check_runs_at_least_once_a_minute(client_for, alice, inbox_a):
     query["since"] = (timezone.now() - timedelta(seconds=61)).isoformat()
 
     assert client.get(reverse("inbox:live"), query).status_code == 200
+
+
+def test_a_long_list_polls_in_the_body_not_the_url(client_for, alice, inbox_a):
+    """Hundreds of rows on screen (after "Show more", or hours of live inserts) would make a
+    URL longer than gunicorn accepts (4 KB); the poller posts what the page shows instead."""
+    conversation = inbound(inbox_a).conversation
+    client = client_for(alice)
+    query = poller_query(client.get(reverse("inbox:index")).content.decode())
+    shown = [str(conversation.pk), *(str(10_000_000 + n) for n in range(600))]
+    url = reverse("inbox:live") + "?" + "&".join(f"{k}={v}" for k, v in query.items())
+
+    polled = client.post(url, {"shown": shown, "view": "all"}, headers={"HX-Request": "true"})
+
+    assert polled.status_code in (200, 204)
+    assert len(url) < 1000
