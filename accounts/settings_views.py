@@ -42,7 +42,7 @@ def organisation(request: AuthenticatedRequest) -> HttpResponse:
     status = 422 if form.errors else 200
     return render_page(
         request,
-        "settings/organisation.html",
+        "accounts/settings/organisation.html",
         {"form": form},
         fragment="organisation-form",
         status=status,
@@ -69,7 +69,7 @@ def users(request: AuthenticatedRequest) -> HttpResponse:
         raise Http404 from exc
     context = {"page": page, "query": query, "status": status}
     fragment = "user-rows" if request.GET.get("after") else "user-list"
-    return render_page(request, "settings/users.html", context, fragment=fragment)
+    return render_page(request, "accounts/settings/users.html", context, fragment=fragment)
 
 
 @require_admin
@@ -80,7 +80,7 @@ def user_invite(request: AuthenticatedRequest) -> HttpResponse:
         messages.success(request, _("Invitation sent to %(email)s.") % {"email": user.email})
         return redirect("settings:user_detail", user_id=user.id)
     status = 422 if form.errors else 200
-    return render(request, "settings/user_invite.html", {"form": form}, status=status)
+    return render(request, "accounts/settings/user_invite.html", {"form": form}, status=status)
 
 
 @require_admin
@@ -107,7 +107,7 @@ def user_detail(request: AuthenticatedRequest, user_id: int) -> HttpResponse:
     status = 422 if form.errors else 200
     return render(
         request,
-        "settings/user_detail.html",
+        "accounts/settings/user_detail.html",
         {"subject": user, "form": form, "events": events},
         status=status,
     )

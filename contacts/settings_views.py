@@ -31,7 +31,7 @@ from lib.htmx import is_partial_request, render_page
 from lib.pagination import InvalidCursor, paginate
 
 DELETED_CONTACTS_PER_PAGE = 50
-ATTRIBUTES_TEMPLATE = "settings/contact_attributes.html"
+ATTRIBUTES_TEMPLATE = "contacts/settings/attributes.html"
 
 
 def _render_list(
@@ -130,7 +130,7 @@ def attribute_add(request: AuthenticatedRequest) -> HttpResponse:
     status = 422 if form.errors else 200
     return render(
         request,
-        "settings/contact_attribute_form.html",
+        "contacts/settings/attribute_form.html",
         {"form": form, "definition": None, "choice_type": AttributeType.CHOICE},
         status=status,
     )
@@ -155,7 +155,7 @@ def attribute_edit(request: AuthenticatedRequest, attribute_id: int) -> HttpResp
     status = 422 if form.errors else 200
     return render(
         request,
-        "settings/contact_attribute_form.html",
+        "contacts/settings/attribute_form.html",
         {"form": form, "definition": definition, "choice_type": AttributeType.CHOICE},
         status=status,
     )
@@ -190,4 +190,6 @@ def deleted_contacts(request: AuthenticatedRequest) -> HttpResponse:
     except InvalidCursor as exc:
         raise Http404 from exc
     fragment = "deleted-contact-rows" if request.GET.get("after") else None
-    return render_page(request, "settings/deleted_contacts.html", {"page": page}, fragment=fragment)
+    return render_page(
+        request, "contacts/settings/deleted_contacts.html", {"page": page}, fragment=fragment
+    )

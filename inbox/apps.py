@@ -27,8 +27,8 @@ class InboxConfig(AppConfig):
         # A contact's export includes the conversations the exporting user may see.
         register_export_section(conversations_section)
         # The contact panel's Cases and Messages tabs show conversations.
-        register_panel_tab("cases", cases_tab, "contacts/_tab_cases.html")
-        register_panel_tab("messages", messages_tab, "contacts/_tab_messages.html")
+        register_panel_tab("cases", cases_tab, "inbox/_panel_tab_cases.html")
+        register_panel_tab("messages", messages_tab, "inbox/_panel_tab_messages.html")
         # "Send message" on the contact card (contact_send).
         register_panel_action(
             "contact_send", contact_send_action, "inbox/contact_send.html#contact-send-action"

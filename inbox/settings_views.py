@@ -35,7 +35,7 @@ from inbox.settings_forms import AddMemberForm, CapacityForm, ChannelForm, Inbox
 from lib.errors import ActionRefused, refusals_answered_by
 from lib.htmx import is_partial_request, render_page
 
-DETAIL_TEMPLATE = "settings/inbox_detail.html"
+DETAIL_TEMPLATE = "inbox/settings/inbox_detail.html"
 
 
 def require_inbox_manager(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -65,7 +65,7 @@ def inboxes(request: AuthenticatedRequest) -> HttpResponse:
         )
         .order_by("name", "id")
     )
-    return render(request, "settings/inboxes.html", {"inboxes": rows})
+    return render(request, "inbox/settings/inboxes.html", {"inboxes": rows})
 
 
 @require_admin
@@ -78,7 +78,7 @@ def inbox_add(request: AuthenticatedRequest) -> HttpResponse:
         )
         return redirect("inbox_settings:inbox_detail", inbox_id=inbox.pk)
     status = 422 if form.errors else 200
-    return render(request, "settings/inbox_add.html", {"form": form}, status=status)
+    return render(request, "inbox/settings/inbox_add.html", {"form": form}, status=status)
 
 
 def inbox_detail(request: AuthenticatedRequest, inbox_id: int) -> HttpResponse:

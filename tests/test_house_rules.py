@@ -82,6 +82,44 @@ def template_files():
     return sorted((ROOT / "templates").rglob("*.html"))
 
 
+def test_templates_live_beside_the_app_that_renders_them():
+    """templates/ holds one folder per app; an app's code and templates name its own templates,
+    an earlier app's (reused, as it may import its code) or the shared ones at the top."""
+    python_name = re.compile(r"[\"']([a-z_]+)/[\w/.-]+\.(?:html|txt)(?:#[\w-]+)?[\"']")
+    template_name = re.compile(r"{%\s*(?:include|extends)\s+\"([a-z_]+)/")
+    offenders = []
+    for app in APPS:
+        allowed = APPS[: APPS.index(app) + 1]
+        named = [(path, python_name) for path in python_files(app)]
+        named += [(path, template_name) for path in (ROOT / "templates" / app).rglob("*.html")]
+        offenders += [
+            f"{path.relative_to(ROOT)} names {folder}/…"
+            for path, pattern in named
+            for folder in pattern.findall(path.read_text(encoding="utf-8"))
+            if folder not in allowed
+        ]
+
+    assert not offenders
+    assert {p.name for p in (ROOT / "templates").iterdir() if p.is_dir()} <= set(APPS)
+
+
+@pytest.mark.parametrize("app", APPS)
+def test_every_template_of_an_app_is_used_by_that_app(app):
+    """A template only later apps name belongs to them (config's settings count as the
+    project's): templates/<app>/ holds what <app> itself renders, includes or registers."""
+    reference = re.compile(r"[\"']((?:[a-z_]+/)+[\w.-]+\.(?:html|txt))(?:#[\w-]+)?[\"']")
+    folder = ROOT / "templates" / app
+    sources = [*python_files(app), *folder.rglob("*.*"), ROOT / "config" / "settings.py"]
+    named = {name for path in sources for name in reference.findall(path.read_text("utf-8"))}
+    unused = [
+        str(path.relative_to(ROOT / "templates"))
+        for path in sorted(folder.rglob("*.*"))
+        if str(path.relative_to(ROOT / "templates")) not in named
+    ]
+
+    assert not unused
+
+
 def test_templates_have_no_inline_script_or_style():
     offenders = []
     for path in template_files():
