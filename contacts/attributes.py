@@ -9,25 +9,19 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from contacts.identities import PHONE_KINDS, IdentityKind, normalise_email, normalise_phone
-from contacts.models import AttributeDefinition, AttributeType, Contact, Gender, Identity
+from contacts.models import (
+    BUILTIN_LABELS,
+    AttributeDefinition,
+    AttributeType,
+    Contact,
+    Gender,
+    Identity,
+)
 
 MAX_TEXT = 500
 
-BUILTIN_LABELS = {
-    "first_name": gettext_lazy("First name"),
-    "last_name": gettext_lazy("Last name"),
-    "email": gettext_lazy("E-mail"),
-    "phone": gettext_lazy("Phone"),
-    "company": gettext_lazy("Company"),
-    "job_title": gettext_lazy("Job title"),
-    "gender": gettext_lazy("Gender"),
-    "account_id": gettext_lazy("Account ID"),
-    "tags": gettext_lazy("Tags"),
-    "remarks": gettext_lazy("Remarks"),
-}
 
 # key, type, choices: the order is the default order of a new installation.
 BUILTINS: list[tuple[str, str, list[str]]] = [

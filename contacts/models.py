@@ -8,7 +8,15 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from contacts.identities import IdentityKind, format_phone
+from contacts.identities import (
+    CHANNEL_KINDS,
+    IdentityKind,
+    format_phone,
+    looks_like_email,
+    looks_like_phone,
+    normalise_email,
+    normalise_phone,
+)
 from lib.cached import cached, forget_on_commit
 
 MIN_SEARCH_LENGTH = 3
@@ -53,14 +61,6 @@ class ContactQuerySet(models.QuerySet["Contact"]):
         """Contacts matching `query`: an e-mail address or phone number goes to the exact
         identity index; anything else is a substring of name or company (trigram index on
         PostgreSQL). Callers require at least MIN_SEARCH_LENGTH characters."""
-        from contacts.identities import (
-            CHANNEL_KINDS,
-            looks_like_email,
-            looks_like_phone,
-            normalise_email,
-            normalise_phone,
-        )
-
         query = query.strip()
         if not query:
             return self
@@ -228,6 +228,19 @@ class AttributeType(models.TextChoices):
 
 
 DEFINITIONS_KEY = "attribute-definitions"
+# The built-in attributes' labels, in the user's language (custom ones carry their own).
+BUILTIN_LABELS = {
+    "first_name": _("First name"),
+    "last_name": _("Last name"),
+    "email": _("E-mail"),
+    "phone": _("Phone"),
+    "company": _("Company"),
+    "job_title": _("Job title"),
+    "gender": _("Gender"),
+    "account_id": _("Account ID"),
+    "tags": _("Tags"),
+    "remarks": _("Remarks"),
+}
 
 
 class AttributeDefinitionQuerySet(models.QuerySet["AttributeDefinition"]):
@@ -284,8 +297,6 @@ class AttributeDefinition(models.Model):
 
     @property
     def display_label(self) -> str:
-        from contacts.attributes import BUILTIN_LABELS
-
         return str(BUILTIN_LABELS.get(self.key, self.label)) if self.is_builtin else self.label
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 
 from inbox.models import Attachment, Conversation, Inbox, InboxRole, Membership, Message
 
@@ -54,8 +55,6 @@ class Rights:
 
 
 def rights_in(user: Any, conversation: Conversation, role: str | None = None) -> Rights:
-    from django.utils.translation import gettext as _
-
     role = role if role is not None else inbox_role(user, conversation.inbox)
     manager = role == InboxRole.MANAGER
     assignment = conversation.inbox.is_assignment_mode

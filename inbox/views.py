@@ -16,6 +16,7 @@ from inbox.contact_panel import contact_panel_context
 from inbox.list import ListFilters, decorate, inbox_choices, list_page, with_row_data
 from inbox.live import POLL_SECONDS, Poller, live_context, nothing_changed
 from inbox.models import Conversation, ConversationStatus
+from inbox.thread import thread_context
 from lib.htmx import is_partial_request
 from lib.pagination import InvalidCursor
 
@@ -70,8 +71,6 @@ def row_for(user: Any, conversation: Conversation) -> Conversation:
 def conversation_context(
     request: AuthenticatedRequest, conversation: Conversation, *, contact_panel: bool = True
 ) -> dict[str, Any]:
-    from inbox.thread import thread_context
-
     whole = request.GET.get("whole") == "1"
     context = thread_context(
         request.user, conversation, limit=WHOLE_THREAD_LIMIT if whole else None
@@ -119,7 +118,7 @@ def live(request: AuthenticatedRequest) -> HttpResponse:
     The page polls with POST: the poller's own state (since, stamps, scope) is in the URL,
     what the page shows (the rows on screen, filters, the open conversation) in the body,
     which a long list would make too long for a URL (gunicorn and proxies refuse request
-    lines past 4–8 KB). A GET with everything in the query string works as well."""
+    lines past 4 to 8 KB). A GET with everything in the query string works as well."""
     state = request.GET.copy()
     if request.method == "POST":
         state.update(request.POST)
