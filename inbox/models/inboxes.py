@@ -113,7 +113,7 @@ class MembershipQuerySet(models.QuerySet["Membership"]):
         stamp = found.get(stamp_key, stamps.MISSING)
         entry = found.get(key)
         if entry is not None and entry[:2] == (stamp, identity):
-            return entry[2]  # type: ignore[no-any-return]
+            return entry[2]
         scope = self._compute_scope(user)
         try:
             cache.set(key, (stamp, identity, scope), SCOPE_SECONDS)
