@@ -189,7 +189,10 @@ def setup_django(url: str) -> None:
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
     os.environ["DEBUG"] = "true"  # seed_demo runs only with DEBUG (demo passwords)
     os.environ["DATABASE_URL"] = url
-    os.environ["REDIS_URL"] = ""
+    # Redis as in production (sessions, stamps and cached rows), on a database of its own;
+    # BENCH_REDIS_URL="" measures the in-process cache instead.
+    os.environ["REDIS_URL"] = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/11")
+    os.environ["CELERY_QUEUE"] = "inbox-bench"
     os.environ.setdefault("SECRET_KEY", "benchmark-only-not-a-secret")
     import django
 

@@ -96,7 +96,7 @@ ROW_ID = re.compile(r'name="shown" value="(\d+)"')
 DELETED_ROW = re.compile(r'hx-target="#conversation-row-(\d+)" hx-swap="delete"')
 SINCE = re.compile(r'data-since="([^"]+)"')
 POLLER = re.compile(r'<div[^>]*\bid="live-poller"[^>]*>')
-HX_GET = re.compile(r'\bhx-get="([^"]+)"')
+HX_GET = re.compile(r'\bhx-(?:get|post)="([^"]+)"')
 CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 CLIENT_ID = re.compile(r'name="client_id" value="([^"]+)"')
 REPLY_ACTION = re.compile(r'action="(/inbox/c/\d+/reply/)"')
@@ -108,8 +108,8 @@ def live_state(page: str) -> list[tuple[str, str]]:
 
 
 def poller_url(page: str) -> str | None:
-    """The URL the poller in a page or a poll's answer asks next (its hx-get: since and
-    whatever else the server put there), or None when there is no poller."""
+    """The URL the poller in a page or a poll's answer asks next (its hx-post, or hx-get in
+    older pages: since and whatever else the server put there), or None when there is none."""
     tag = POLLER.search(page)
     if tag:
         url = HX_GET.search(tag.group(0))
@@ -257,10 +257,18 @@ class Agent:
             params.append(("can_reply", self.can_reply))
         if self.pending:
             params.append(("pending", "1"))
-        path = f"{self.poller}{'&' if '?' in self.poller else '?'}{urlencode(params)}"
+        # As the page does: the poller's own URL, what the page shows in the body (POST).
+        body = urlencode(params)
         if self.recorder is not None:
-            self.recorder.longest_poll = max(self.recorder.longest_poll, len(path))
-        status, answer = self.get("live poll", path, htmx=True)
+            self.recorder.longest_poll = max(self.recorder.longest_poll, len(self.poller))
+        headers = {"Accept": "text/html", **HTMX}
+        headers["X-CSRFToken"] = self.connection.cookies.get("csrftoken", "")
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+        status, answer = timed(
+            self.recorder,
+            "live poll",
+            lambda: self.connection.request("POST", self.poller, body=body, headers=headers),
+        )
         if status != 200:
             return  # 204 (nothing changed) or a failure: htmx keeps the poller as it is
         self.poller = poller_url(answer) or self.poller
