@@ -5,19 +5,10 @@ the conversation and finds the message there, sent."""
 import pytest
 from playwright.sync_api import expect
 
-from accounts.models import Role
-from contacts.attributes import ensure_builtin_definitions
 from inbox.channels import locmem
 from inbox.models import Conversation, InboxChannel
 from tests.browser.pages import log_in
-from tests.factories import (
-    PASSWORD,
-    ContactFactory,
-    OrganisationFactory,
-    UserFactory,
-    identity,
-    inbox_with,
-)
+from tests.factories import PASSWORD, ContactFactory, identity, inbox_with
 
 pytestmark = [pytest.mark.browser]
 
@@ -25,30 +16,24 @@ MOBILE, HOME = "+491701234567", "+49407654321"
 
 
 @pytest.fixture
-def team(transactional_db, settings):
+def team(transactional_db, settings, alice, max_manager):
     settings.SMS_BACKEND = "locmem"
     locmem.reset()
-    ensure_builtin_definitions()
-    OrganisationFactory()
-    anna = UserFactory(email="anna@nordlicht.example", display_name="Anna Schmidt")
-    maja = UserFactory(
-        email="maja@nordlicht.example", display_name="Maja Manager", role=Role.MANAGER
-    )
-    inbox = inbox_with("Kundenservice", members=[anna], managers=[maja])
+    inbox = inbox_with("Kundenservice", members=[alice], managers=[max_manager])
     jana = ContactFactory(first_name="Jana", last_name="Berg", company="Berg KG")
     identity(jana, "phone", "+49 170 1234567")
     identity(jana, "phone", "040 7654321")
-    yield inbox, anna, maja, jana
+    yield inbox, alice, max_manager, jana
     locmem.reset()
 
 
 def test_a_manager_adds_a_number_and_an_agent_sends_from_the_contact_card(
     team, new_page, screenshot
 ):
-    inbox, anna, maja, jana = team
+    inbox, alice, max_manager, jana = team
 
     settings_page = new_page()
-    log_in(settings_page, maja.email, PASSWORD)
+    log_in(settings_page, max_manager.email, PASSWORD)
     settings_page.goto(f"/settings/inboxes/{inbox.pk}/")
     channels = settings_page.locator("#inbox-channels")
     expect(channels).to_contain_text("Customers can't reach this inbox yet")
@@ -76,7 +61,7 @@ def test_a_manager_adds_a_number_and_an_agent_sends_from_the_contact_card(
     assert list(InboxChannel.objects.values_list("kind", "address")) == [("sms", "+49401234567")]
 
     page = new_page()
-    log_in(page, anna.email, PASSWORD)
+    log_in(page, alice.email, PASSWORD)
     page.goto(f"/contacts/{jana.pk}/")
     expect(page.locator(f'a[href="tel:{MOBILE}"]')).to_have_text("Call +49 170 1234567")
     expect(page.locator(f'a[href="tel:{HOME}"]')).to_have_text("Call +49 40 7654321")

@@ -5,31 +5,23 @@ import pytest
 from contacts.actions import add_note
 from contacts.models import Contact, Identity
 from tests.browser.pages import log_in
-from tests.factories import PASSWORD, ContactFactory, UserFactory, identity
+from tests.factories import PASSWORD, ContactFactory, identity
 
 pytestmark = [pytest.mark.browser]
 
 
-@pytest.fixture
-def manager(transactional_db):
-    from contacts.attributes import ensure_builtin_definitions
-    from tests.factories import OrganisationFactory
-
-    ensure_builtin_definitions()
-    OrganisationFactory()
-    return UserFactory(email="max@nordlicht.example", display_name="Max Manager", role="manager")
-
-
-def test_a_manager_finds_a_duplicate_merges_it_and_undoes_the_merge(manager, new_page, screenshot):
+def test_a_manager_finds_a_duplicate_merges_it_and_undoes_the_merge(
+    transactional_db, max_manager, new_page, screenshot
+):
     jana = ContactFactory(kind="curated", first_name="Jana", last_name="Müller", company="")
     identity(jana, "phone", "+49 170 1234567")
     duplicate = ContactFactory(
         kind="identified", first_name="J.", last_name="Müller", company="Bäckerei Müller"
     )
     identity(duplicate, "email", "j.mueller@example.com")
-    add_note(duplicate, body="Asked for an invoice copy.", author=manager)
+    add_note(duplicate, body="Asked for an invoice copy.", author=max_manager)
     page = new_page()
-    log_in(page, manager.email, PASSWORD)
+    log_in(page, max_manager.email, PASSWORD)
 
     page.goto(f"/contacts/{jana.pk}/")
     page.get_by_role("link", name="Identities").click()
@@ -57,12 +49,14 @@ def test_a_manager_finds_a_duplicate_merges_it_and_undoes_the_merge(manager, new
     assert Contact.objects.get(pk=jana.pk).first_name == "Jana"
 
 
-def test_tabs_switch_over_htmx_and_the_phone_number_is_copied(manager, new_page):
+def test_tabs_switch_over_htmx_and_the_phone_number_is_copied(
+    transactional_db, max_manager, new_page
+):
     jana = ContactFactory(kind="curated", first_name="Jana", last_name="Müller")
     identity(jana, "phone", "+49 170 1234567")
     page = new_page()
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
-    log_in(page, manager.email, PASSWORD)
+    log_in(page, max_manager.email, PASSWORD)
     page.goto(f"/contacts/{jana.pk}/")
 
     page.get_by_role("link", name="Profile").click()

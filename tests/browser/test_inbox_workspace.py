@@ -1,34 +1,26 @@
-"""The agent workspace in real Chromium: assign and reply, live updates in a second
-browser, a manager reassigning, and a new inbound message appearing without a reload."""
+"""The agent workspace in real Chromium: Alice assigns and replies while Max, the inbox's
+manager, watches it live in a second browser; Max reassigns; a new inbound message appears
+without a reload."""
 
 import re
 
 import pytest
 from playwright.sync_api import expect
 
-from accounts.models import Role
-from contacts.attributes import ensure_builtin_definitions
 from inbox.actions import IncomingMessage, receive_message
 from inbox.models import Conversation, Inbox, InboxRole, Membership
 from tests.browser.pages import log_in
-from tests.factories import PASSWORD, OrganisationFactory, UserFactory
+from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser]
 
 
 @pytest.fixture
-def team(transactional_db):
-    ensure_builtin_definitions()
-    OrganisationFactory()
+def inbox(transactional_db, alice, max_manager):
     inbox = Inbox.objects.create(name="Kundenservice", mode="assignment")
-    anna = UserFactory(email="anna@nordlicht.example", display_name="Anna Schmidt")
-    erik = UserFactory(email="erik@nordlicht.example", display_name="Erik Johansson")
-    maja = UserFactory(
-        email="maja@nordlicht.example", display_name="Maja Manager", role=Role.MANAGER
-    )
-    for user, role in [(anna, InboxRole.MEMBER), (erik, InboxRole.MEMBER), (maja, "manager")]:
-        Membership.objects.create(inbox=inbox, user=user, role=role)
-    return inbox, anna, erik, maja
+    Membership.objects.create(inbox=inbox, user=alice, role=InboxRole.MEMBER)
+    Membership.objects.create(inbox=inbox, user=max_manager, role=InboxRole.MANAGER)
+    return inbox
 
 
 def inbound(inbox, address, body, message_id):
@@ -44,17 +36,18 @@ def inbound(inbox, address, body, message_id):
     ).message.conversation
 
 
-def test_assign_to_me_reply_and_a_colleague_sees_it_live(team, new_page, screenshot):
-    inbox, anna, erik, _maja = team
+def test_assign_to_me_reply_and_a_colleague_sees_it_live(
+    inbox, alice, max_manager, new_page, screenshot
+):
     other = inbound(inbox, "+49 170 2222222", "Können Sie mich zurückrufen?", "m0")
     conversation = inbound(inbox, "+49 170 1234567", "Wo bleibt meine Bestellung 4711?", "m1")
     colleague = new_page()
-    log_in(colleague, erik.email, PASSWORD)
-    row_for_erik = colleague.locator(f"#conversation-row-{conversation.pk}")
-    expect(row_for_erik).to_contain_text("Unassigned")
+    log_in(colleague, max_manager.email, PASSWORD)
+    row_for_max = colleague.locator(f"#conversation-row-{conversation.pk}")
+    expect(row_for_max).to_contain_text("Unassigned")
 
     page = new_page()
-    log_in(page, anna.email, PASSWORD)
+    log_in(page, alice.email, PASSWORD)
     page.locator(f"#conversation-row-{conversation.pk} a").click()
     page.wait_for_url(f"**/inbox/c/{conversation.pk}/")
     expect(page.locator("#composer")).to_contain_text("Assign the conversation to yourself")
@@ -80,8 +73,8 @@ def test_assign_to_me_reply_and_a_colleague_sees_it_live(team, new_page, screens
     reply = page.locator(".msg-out").last
     expect(reply).to_contain_text("Viele Grüße, Nordlicht GmbH")
     expect(reply.locator("[data-delivery]")).to_have_text("Sent")
-    expect(row_for_erik).to_contain_text("Anna Schmidt", timeout=8000)
-    expect(row_for_erik).not_to_contain_text("Unassigned")
+    expect(row_for_max).to_contain_text("Alice Agent", timeout=8000)
+    expect(row_for_max).not_to_contain_text("Unassigned")
     # Screenshots last: Playwright leaves empty style attributes on fields, which htmx would
     # copy onto swapped-in elements, and CSP (rightly) reports that.
     screenshot(page, "inbox-replied")
@@ -91,31 +84,28 @@ def test_assign_to_me_reply_and_a_colleague_sees_it_live(team, new_page, screens
     screenshot(page, "inbox-assignment-blocked")
 
 
-def test_a_manager_reassigns_through_the_workspace(team, new_page, screenshot):
-    inbox, anna, erik, maja = team
+def test_a_manager_reassigns_through_the_workspace(inbox, alice, max_manager, new_page, screenshot):
     conversation = inbound(inbox, "+49 170 1234567", "Bitte um Rückruf.", "m1")
     page = new_page()
-    log_in(page, maja.email, PASSWORD)
+    log_in(page, max_manager.email, PASSWORD)
     page.goto(f"/inbox/c/{conversation.pk}/")
 
-    page.locator("select[name=assignee]").select_option(label="Erik Johansson")
+    page.locator("select[name=assignee]").select_option(label="Alice Agent")
     page.locator(".assign-form").get_by_role("button", name="Assign").click()
 
-    expect(page.locator("#conversation-header")).to_contain_text("Assigned to Erik Johansson")
-    expect(page.locator(f"#conversation-row-{conversation.pk}")).to_contain_text("Erik Johansson")
-    expect(page.locator("#toasts")).to_contain_text("Assigned to Erik Johansson")
-    expect(page.locator("#thread-messages")).to_contain_text("Maja Manager assigned Erik")
+    expect(page.locator("#conversation-header")).to_contain_text("Assigned to Alice Agent")
+    expect(page.locator(f"#conversation-row-{conversation.pk}")).to_contain_text("Alice Agent")
+    expect(page.locator("#toasts")).to_contain_text("Assigned to Alice Agent")
+    expect(page.locator("#thread-messages")).to_contain_text("Max Manager assigned Alice")
     screenshot(page, "inbox-manager-reassigned")
     conversation.refresh_from_db()
-    assert conversation.assignee == erik
-    assert anna.pk != erik.pk
+    assert conversation.assignee == alice
 
 
-def test_a_new_inbound_message_appears_live_in_the_list(team, new_page, screenshot):
-    inbox, anna, _erik, _maja = team
+def test_a_new_inbound_message_appears_live_in_the_list(inbox, alice, new_page, screenshot):
     first = inbound(inbox, "+49 170 1111111", "Erste Nachricht", "m1")
     page = new_page()
-    log_in(page, anna.email, PASSWORD)
+    log_in(page, alice.email, PASSWORD)
     expect(page.locator(".conv-row")).to_have_count(1)
 
     newer = inbound(inbox, "+49 170 3333333", "Ist mein Paket verloren gegangen?", "m2")
@@ -138,4 +128,4 @@ def test_a_new_inbound_message_appears_live_in_the_list(team, new_page, screensh
     page.keyboard.press("e")
     expect(page.locator("#conversation-header")).to_contain_text("Resolved")
     newer.refresh_from_db()
-    assert (newer.assignee, newer.status) == (anna, "resolved")
+    assert (newer.assignee, newer.status) == (alice, "resolved")

@@ -7,11 +7,10 @@ import requests
 from playwright.sync_api import expect
 from twilio.request_validator import RequestValidator
 
-from contacts.attributes import ensure_builtin_definitions
 from inbox.channels import locmem
 from inbox.models import Conversation, Inbox, InboxChannel, InboxRole, Membership, Message
 from tests.browser.pages import log_in
-from tests.factories import PASSWORD, OrganisationFactory, UserFactory
+from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser]
 
@@ -19,18 +18,15 @@ TOKEN = "browser-test-twilio-token"
 
 
 @pytest.fixture
-def service(transactional_db, settings, live_server):
+def service(transactional_db, settings, live_server, alice):
     settings.SMS_BACKEND = "locmem"
     settings.TWILIO_AUTH_TOKEN = TOKEN
     settings.PUBLIC_BASE_URL = live_server.url
     locmem.reset()
-    ensure_builtin_definitions()
-    OrganisationFactory()
     inbox = Inbox.objects.create(name="Kundenservice", mode="open")
     InboxChannel.objects.create(inbox=inbox, kind="sms", address="+4930123456")
-    anna = UserFactory(email="anna@nordlicht.example", display_name="Anna Schmidt")
-    Membership.objects.create(inbox=inbox, user=anna, role=InboxRole.MEMBER)
-    yield inbox, anna
+    Membership.objects.create(inbox=inbox, user=alice, role=InboxRole.MEMBER)
+    yield inbox, alice
     locmem.reset()
 
 
@@ -42,9 +38,9 @@ def post_signed(url: str, params: dict[str, str]) -> requests.Response:
 def test_an_inbound_sms_appears_live_and_the_reply_shows_its_delivery(
     service, live_server, new_page, screenshot
 ):
-    _inbox, anna = service
+    _inbox, alice = service
     page = new_page()
-    log_in(page, anna.email, PASSWORD)
+    log_in(page, alice.email, PASSWORD)
     expect(page.locator(".conv-row")).to_have_count(0)
 
     answer = post_signed(
@@ -94,7 +90,7 @@ def test_a_failed_reply_shows_the_reason_and_retry_sends_it(service, new_page, s
     from inbox.actions import IncomingMessage, receive_message
     from inbox.channels import PermanentFailure
 
-    inbox, anna = service
+    inbox, alice = service
     conversation = receive_message(
         IncomingMessage(
             inbox=inbox,
@@ -108,7 +104,7 @@ def test_a_failed_reply_shows_the_reason_and_retry_sends_it(service, new_page, s
     ).message.conversation
     locmem.failures.append(PermanentFailure("Twilio 400: Unreachable destination", "30003"))
     page = new_page()
-    log_in(page, anna.email, PASSWORD)
+    log_in(page, alice.email, PASSWORD)
     page.goto(f"/inbox/c/{conversation.pk}/")
 
     page.locator("textarea[data-composer]").fill("Wir rufen Sie gleich an.")

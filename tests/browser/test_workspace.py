@@ -1,10 +1,12 @@
-"""The workspace shell in real Chromium: log in, look around, switch the language, htmx POST."""
+"""The workspace shell in real Chromium: the demo agent logs in, looks around and switches the
+language; Ada, the admin, saves over htmx and removes a licence."""
 
 import pytest
 from django.core.management import call_command
 
 from accounts.models import Organisation
 from tests.browser.pages import log_in
+from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser]
 
@@ -42,9 +44,11 @@ def test_the_demo_agent_logs_in_sees_the_workspace_and_switches_to_german(
     screenshot(page, "workspace-de")
 
 
-def test_an_admin_saves_the_organisation_over_htmx_with_csrf_and_a_toast(demo, new_page):
+def test_an_admin_saves_the_organisation_over_htmx_with_csrf_and_a_toast(
+    transactional_db, ada, new_page
+):
     page = new_page()
-    log_in(page, "admin@nordlicht.example", "switchboard-demo")
+    log_in(page, ada.email, PASSWORD)
     page.goto("/settings/organisation/")
 
     page.locator("#id_email").fill("not an address")
@@ -63,13 +67,13 @@ def test_an_admin_saves_the_organisation_over_htmx_with_csrf_and_a_toast(demo, n
     assert organisation.email == "kundenservice@nordlicht.example"
 
 
-def test_an_admin_removes_a_licence_after_confirming(demo, new_page):
+def test_an_admin_removes_a_licence_after_confirming(transactional_db, ada, alice, bob, new_page):
     page = new_page()
-    log_in(page, "admin@nordlicht.example", "switchboard-demo")
+    log_in(page, ada.email, PASSWORD)
     page.goto("/settings/users/")
-    page.get_by_role("searchbox").fill("erik")
-    page.get_by_role("row").filter(has_text="Anna Schmidt").wait_for(state="detached")
-    page.get_by_role("link", name="Erik Johansson").click()
+    page.get_by_role("searchbox").fill("bob")
+    page.get_by_role("row").filter(has_text="Alice Agent").wait_for(state="detached")
+    page.get_by_role("link", name="Bob Other-Inbox").click()
 
     page.get_by_role("button", name="Remove licence").click()
     dialog = page.locator("#confirm-dialog")
