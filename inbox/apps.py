@@ -7,7 +7,7 @@ class InboxConfig(AppConfig):
     verbose_name = _("Inbox")
 
     def ready(self) -> None:
-        # Inbound e-mail: inbox.channels.email.inbound holds a receiver of django-anymail's
+        # Inbound e-mail: inbox.channels.email.webhooks holds a receiver of django-anymail's
         # `inbound` signal.
         # The rest is the inbox's part in what earlier apps show and do, through their
         # registries (contacts cannot import the inbox).
@@ -16,7 +16,7 @@ class InboxConfig(AppConfig):
         from contacts.exports import register_export_section
         from contacts.panel import register_panel_action, register_panel_tab
         from inbox.access import manages_any_inbox
-        from inbox.channels.email import inbound  # noqa: F401
+        from inbox.channels.email import webhooks  # noqa: F401
         from inbox.contact_send_views import contact_send_action
         from inbox.erasure import erase_conversations
         from inbox.exports import conversations_section

@@ -80,7 +80,8 @@ def _anonymise(contact: Contact, attachments: list[Attachment]) -> None:
 
 
 def _addresses(contact: Contact) -> list[str]:
-    """The contact's addresses as conversations and Twilio's forms spell them."""
+    """The contact's addresses as conversations and stored inbound events (Twilio's forms, e-mails)
+    spell them."""
     addresses = []
     for kind, normalised in contact.identities.values_list("kind", "normalised"):
         addresses.append(normalised)

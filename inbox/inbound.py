@@ -1,15 +1,17 @@
 """Inbound provider events: stored by a webhook as received, turned into messages by a task.
 
-A provider's webhook (inbox.channels.twilio.webhooks) only verifies the request, checks that it
-names a message and a sender, and stores what routing needs once per provider id
-(`store_and_enqueue`); `process` then hands the stored event to that provider's router, which
-finds the inbox and says what arrived, and stores it through `inbox.actions.receive_message` in
-a task. So a webhook answers in a few milliseconds whatever the routing costs, a burst waits in
-the table instead of in the provider's retries, and nothing is lost when the broker or a worker
-is down: the sweeper processes what is left. Once processed, the stored payload is cleared (the
-message holds what is needed), so no copy of a customer's text outlives an erasure.
+A provider's webhook (inbox.channels.twilio.webhooks, inbox.channels.email.webhooks) only
+verifies the request, checks that it names a message and a sender, and stores what routing
+needs once per provider id (`store_and_enqueue`); `process` then hands the stored event to that
+provider's router (`router_for`), which finds the inbox and says what arrived, and stores it
+through `inbox.actions.receive_message` in a task. So a webhook answers in a few milliseconds
+whatever the routing costs, a burst waits in the table instead of in the provider's retries,
+and nothing is lost when the broker or a worker is down: the sweeper processes what is left.
+Once processed, the stored payload is cleared (the message holds what is needed), so no copy of
+a customer's text outlives an erasure.
 """
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -17,8 +19,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from inbox.actions import receive_message
+from inbox.actions import IncomingMessage, receive_message
 from inbox.channels import NotRouted
+from inbox.channels.email import inbound as email_inbound
 from inbox.channels.twilio import inbound as twilio_inbound
 from inbox.models import InboundEvent
 from inbox.tasks import enqueue_inbound
@@ -40,6 +43,12 @@ def store_and_enqueue(provider: str, event_id: str, payload: dict[str, Any]) -> 
     return True
 
 
+def router_for(provider: str) -> Callable[[InboundEvent], IncomingMessage]:
+    """Twilio's events are Twilio's; every other provider is an e-mail service anymail
+    posted for (`postmark`, `mailgun`, …)."""
+    return twilio_inbound.route if provider == twilio_inbound.TWILIO else email_inbound.route
+
+
 def process(event_id: int) -> list[int]:
     """Route a stored event into its inbox; returns the attachments waiting to be fetched.
     Safe to run twice: a processed event is skipped, and receive_message stores a provider
@@ -50,7 +59,7 @@ def process(event_id: int) -> list[int]:
     if event is None:
         return []
     try:
-        incoming = twilio_inbound.route(event)
+        incoming = router_for(event.provider)(event)
         received = receive_message(incoming)
     except NotRouted as unrouted:
         return _settle(event, error=unrouted.reason)

@@ -1,22 +1,23 @@
-"""Inbound e-mail through django-anymail's inbound webhooks (connected in InboxConfig.ready).
+"""Inbound e-mail: a stored e-mail routed into its inbox (called by inbox.inbound.process).
 
-Anymail verifies the webhook (basic auth from `ANYMAIL["WEBHOOK_SECRET"]`, Mailgun's signature)
-and hands us a parsed `AnymailInboundMessage`. We find the inbox by the address it was sent to
-(envelope recipient, To, Cc, Bcc, Delivered-To; a `+tag` in the local part is ignored), and
-the conversation it continues:
+The webhook (inbox.channels.email.webhooks) stores each e-mail anymail parsed as an
+`InboundEvent` (`stored_payload`: the sender, the envelope recipient and the whole e-mail as
+MIME); `route` reads it back and finds the inbox by the address it was sent to (envelope
+recipient, To, Cc, Bcc, Delivered-To; a `+tag` in the local part is ignored), and the
+conversation it continues:
 
 1. our signed reply token in that address (`support+c12-…@…`, see inbox.channels.email.outbound);
 2. otherwise a Message-ID of `In-Reply-To`/`References` that we stored in that inbox (an
    e-mail we sent, or one the customer sent before);
 3. otherwise a new conversation — a fresh e-mail is a new case, even from a known sender.
 
-What can never be stored (no known recipient, a malformed sender) is logged and answered 200,
-so the provider does not retry it forever; a database error propagates (anymail answers 500 and
-the provider retries); a payload anymail cannot parse is a 400 (inbox.channels.email.webhooks).
-NUL characters, which PostgreSQL cannot store, are dropped from everything read from the e-mail
-(lib.text.without_nul). The same Message-ID twice is stored once (receive_message).
+An e-mail to no address of ours, or one whose text cannot be read, is kept unrouted with the
+reason (inbox.inbound.process). NUL characters, which PostgreSQL cannot store, are dropped from
+everything read from the e-mail (lib.text.without_nul). The same Message-ID twice is stored once
+(receive_message).
 """
 
+import base64
 import hashlib
 import html as html_lib
 import logging
@@ -24,16 +25,14 @@ import mimetypes
 import re
 from collections.abc import Iterator
 from email.utils import getaddresses
-from typing import Any
 
 import nh3
 from anymail.exceptions import AnymailError
 from anymail.inbound import AnymailInboundMessage
-from anymail.signals import AnymailInboundEvent, inbound
-from django.core.exceptions import ValidationError
-from django.dispatch import receiver
+from anymail.signals import AnymailInboundEvent
 
-from inbox.actions import IncomingFile, IncomingMessage, receive_message
+from inbox.actions import IncomingFile, IncomingMessage
+from inbox.channels import NotRouted
 from inbox.channels.email.outbound import (
     PROVIDER,
     conversation_for_token,
@@ -41,7 +40,7 @@ from inbox.channels.email.outbound import (
     split_tagged,
     stored_message_id,
 )
-from inbox.models import Channel, Conversation, Inbox, InboxChannel, Message
+from inbox.models import Channel, Conversation, InboundEvent, Inbox, InboxChannel, Message
 from lib.text import without_nul
 
 logger = logging.getLogger("switchboard.email")
@@ -52,46 +51,86 @@ BODY_TYPES = {"text/plain", "text/html"}
 BLOCK_END = re.compile(r"<br\s*/?>|</(p|div|li|tr|h[1-6]|blockquote|pre|table)\s*>", re.I)
 
 
-@receiver(inbound, dispatch_uid="switchboard.inbound_email")
-def handle_inbound(sender: Any, event: AnymailInboundEvent, esp_name: str, **kwargs: Any) -> None:
-    email = event.message
-    if email is None:
-        logger.warning("inbound e-mail via %s without a message; ignored", esp_name)
-        return
+def route(event: InboundEvent) -> IncomingMessage:
+    """The e-mail a stored event holds, in the inbox of the address it was sent to;
+    NotRouted when no inbox owns one of its recipients or its text cannot be read."""
+    email = stored_email(event.payload)
     found = find_recipient(email)
     if found is None:
+        addresses = ", ".join(recipients(email)) or "no recipient"
         logger.warning(
-            "inbound e-mail via %s to no address of ours (%s); ignored",
-            esp_name,
-            ", ".join(recipients(email)) or "no recipient",
+            "inbound e-mail %s via %s to no address of ours (%s)",
+            event.event_id,
+            event.provider,
+            addresses,
         )
-        return
+        raise NotRouted(f"No inbox owns email {addresses}")
     channel, token = found
-    address = sender_address(email)
-    if not address:
-        logger.warning("inbound e-mail via %s with no usable From; ignored", esp_name)
-        return
-    thread = find_thread(channel.inbox, token, email)
-    text, html = without_nul(bodies(email))
     try:
-        receive_message(
-            IncomingMessage(
-                inbox=channel.inbox,
-                channel=Channel.EMAIL,
-                address=address,
-                body=text,
-                html=html,
-                subject=" ".join(without_nul(str(email.subject or "")).split()),
-                provider=PROVIDER,
-                provider_message_id=message_id_of(email, esp_name, event),
-                inbox_channel=channel,
-                thread=thread,
-                new_thread=thread is None,
-                attachments=list(attachments(email)),
-            )
-        )
-    except ValidationError:
-        logger.warning("inbound e-mail via %s from a malformed address; ignored", esp_name)
+        text, html = without_nul(bodies(email))
+    except LookupError as unknown:  # a charset Python does not know
+        raise NotRouted(f"The e-mail could not be read: {unknown}") from unknown
+    thread = find_thread(channel.inbox, token, email)
+    return IncomingMessage(
+        inbox=channel.inbox,
+        channel=Channel.EMAIL,
+        address=event.payload["From"],
+        body=text,
+        html=html,
+        subject=" ".join(without_nul(str(email.subject or "")).split()),
+        provider=PROVIDER,
+        provider_message_id=event.event_id,
+        inbox_channel=channel,
+        thread=thread,
+        new_thread=thread is None,
+        attachments=list(attachments(email)),
+        received_at=event.received_at,
+    )
+
+
+# --- Stored as an inbound event -----------------------------------------------------------------
+
+
+def stored_payload(email: AnymailInboundMessage, sender: str) -> dict[str, str]:
+    """What routing needs, as JSON: the sender's normalised address (erasure finds unrouted
+    e-mails by it, inbox.erasure), the envelope recipient (not part of the MIME) and the whole
+    e-mail as MIME — as text when JSONB can hold it (UTF-8 without NUL), else in base64. It is
+    about as large as the request anymail accepted. Files are written out in base64 first:
+    anymail builds Postmark's from raw bytes, and MIME written without an encoding does not
+    keep their line ends (writing `email` changes it)."""
+    for part in _file_parts(email):
+        if part.get_content_maintype() not in ("message", "multipart"):
+            _in_base64(part)
+    raw = email.as_bytes()
+    payload = {"From": sender, "To": without_nul(email.envelope_recipient or "")}
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = "\x00"
+    if "\x00" in text:
+        payload["mime_base64"] = base64.b64encode(raw).decode("ascii")
+    else:
+        payload["mime"] = text
+    return payload
+
+
+def stored_email(payload: dict[str, str]) -> AnymailInboundMessage:
+    if "mime" in payload:
+        raw = payload["mime"].encode()
+    else:
+        raw = base64.b64decode(payload["mime_base64"])
+    email = AnymailInboundMessage.parse_raw_mime_bytes(raw)
+    email.envelope_recipient = payload.get("To") or None
+    return email
+
+
+def _in_base64(part: AnymailInboundMessage) -> None:
+    if str(part.get("Content-Transfer-Encoding", "")).strip().lower() == "base64":
+        return
+    content = part.get_payload(decode=True) or b""
+    del part["Content-Transfer-Encoding"]
+    part.set_payload(base64.encodebytes(content).decode("ascii"))
+    part["Content-Transfer-Encoding"] = "base64"
 
 
 # --- Recipient and sender ---------------------------------------------------------------------
