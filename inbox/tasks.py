@@ -1,5 +1,9 @@
 """Delivery, inbound and media tasks. They take ids, call inbox.delivery, inbox.inbound or
-inbox.channels.twilio.media, and may run twice (DESIGN.md §6)."""
+inbox.channels.twilio.media, and may run twice (DESIGN.md §6).
+
+Each task imports the module it calls inside its body: the actions import this module to
+enqueue after commit (`enqueue_delivery`, …), and inbox.inbound and the channels import the
+actions — importing them here at the top would close that cycle."""
 
 import logging
 
