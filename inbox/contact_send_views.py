@@ -18,9 +18,9 @@ from contacts.access import access_contact
 from contacts.models import Contact
 from inbox.access import manages_any_inbox
 from inbox.actions.contact_send import send_to_contact
+from inbox.contact_send_forms import ContactSendForm, ContactSendOptions
 from inbox.list import display_address
 from inbox.models import Membership
-from inbox.outbound_forms import SendForm, SendOptions
 from inbox.variables import VARIABLES, render_variables
 from lib.errors import ActionRefused
 from lib.htmx import is_partial_request, render_page
@@ -44,16 +44,16 @@ def contact_send(request: AuthenticatedRequest, contact_id: int) -> HttpResponse
         if not is_partial_request(request):
             return redirect("contacts:detail", contact_id=contact.pk)
         return render(request, f"{TEMPLATE}#contact-send-slot", {"contact": contact})
-    options = SendOptions(request.user, contact)
+    options = ContactSendOptions(request.user, contact)
     status = 200
     if request.method != "POST":
-        form = SendForm(options=options, initial={"client_id": uuid.uuid4()})
+        form = ContactSendForm(options=options, initial={"client_id": uuid.uuid4()})
     elif request.POST.get("refresh"):
         # Another address or channel was picked: narrow the choices, send nothing.
-        picked = SendForm(request.POST, options=options)
-        form = SendForm(options=options, initial=picked.refreshed_initial())
+        picked = ContactSendForm(request.POST, options=options)
+        form = ContactSendForm(options=options, initial=picked.refreshed_initial())
     else:
-        form = SendForm(request.POST, options=options)
+        form = ContactSendForm(request.POST, options=options)
         if form.is_valid():
             sent = _send(request, contact, form)
             if sent is not None:
@@ -63,7 +63,9 @@ def contact_send(request: AuthenticatedRequest, contact_id: int) -> HttpResponse
     return render_page(request, TEMPLATE, context, fragment=FRAGMENT, status=status)
 
 
-def _send(request: AuthenticatedRequest, contact: Contact, form: SendForm) -> HttpResponse | None:
+def _send(
+    request: AuthenticatedRequest, contact: Contact, form: ContactSendForm
+) -> HttpResponse | None:
     """Send what the valid form says; None (with the errors on the form) when refused."""
     data = form.cleaned_data
     organisation = Organisation.load()
@@ -108,7 +110,10 @@ def _url(contact: Contact) -> str:
 
 
 def _context(
-    request: AuthenticatedRequest, contact: Contact, options: SendOptions, form: SendForm
+    request: AuthenticatedRequest,
+    contact: Contact,
+    options: ContactSendOptions,
+    form: ContactSendForm,
 ) -> dict[str, Any]:
     return {
         "contact": contact,

@@ -36,7 +36,7 @@ class Address:
         return f"{self.display} ({kinds})"
 
 
-class SendOptions:
+class ContactSendOptions:
     """What this user may send to this contact: two queries (the contact's identities, when
     not prefetched, and the channels of the user's inboxes)."""
 
@@ -75,7 +75,7 @@ def _pick(value: Any, allowed: list[str]) -> str:
     return value if value in allowed else (allowed[0] if allowed else "")
 
 
-class SendForm(forms.Form):
+class ContactSendForm(forms.Form):
     address = forms.ChoiceField(
         label=_("To"),
         error_messages={"invalid_choice": _("Choose one of this contact's numbers or addresses.")},
@@ -101,7 +101,7 @@ class SendForm(forms.Form):
     # Generated when the form is shown: a double submit sends once.
     client_id = forms.UUIDField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, options: SendOptions, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, options: ContactSendOptions, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.options = options
         source = self.data if self.is_bound else self.initial
