@@ -179,7 +179,7 @@ if REDIS_URL and urlsplit(REDIS_URL).scheme not in {"redis", "rediss"}:
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "lib.redis_cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "switchboard",
             # Redis down must not hang a request: the callers fall back (sessions to the

@@ -25,7 +25,7 @@ from inbox.models import Conversation, Message
 from lib.pagination import Page, after_cursor, page_of
 
 # More matching rows than this: the source walks the list newest first instead.
-PROBE = 2000
+PROBE = 500
 TERM = re.compile(r"\w+", re.UNICODE)
 MAX_TERMS = 8
 
