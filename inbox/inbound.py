@@ -55,25 +55,46 @@ def process(event_id: int) -> list[int]:
     id once. An event that cannot become a message (no inbox owns its address, a malformed
     sender) is settled with the reason and keeps its payload, so nothing is lost: it can be
     replayed once the address is set up in Settings → Inboxes → Channels."""
-    event = InboundEvent.objects.filter(pk=event_id, processed_at__isnull=True).first()
-    if event is None:
-        return []
-    try:
-        incoming = router_for(event.provider)(event)
-        received = receive_message(incoming)
-    except NotRouted as unrouted:
-        return _settle(event, error=unrouted.reason)
-    except ValidationError as invalid:
-        return _settle(event, error=" ".join(invalid.messages))
-    InboundEvent.objects.filter(pk=event.pk).update(
-        processed_at=timezone.now(), message=received.message, payload={}
-    )
+    with transaction.atomic():
+        # Claimed for the routing: another worker routing the same event now skips it.
+        event = (
+            InboundEvent.objects.select_for_update(skip_locked=True)
+            .filter(pk=event_id, processed_at__isnull=True)
+            .first()
+        )
+        if event is None:
+            return []
+        try:
+            incoming = router_for(event.provider)(event)
+            received = receive_message(incoming)
+        except NotRouted as unrouted:
+            return _settle(event, error=unrouted.reason)
+        except ValidationError as invalid:
+            return _settle(event, error=" ".join(invalid.messages))
+        InboundEvent.objects.filter(pk=event.pk).update(
+            processed_at=timezone.now(), message=received.message, payload={}
+        )
     if not received.created or not any(file.source_url for file in incoming.attachments):
         return []
     return list(
         received.message.attachments.filter(file="")
         .exclude(source_url="")
         .values_list("pk", flat=True)
+    )
+
+
+# A routing task also routes up to this many other waiting events.
+ALONG = 20
+
+
+def waiting(limit: int = ALONG) -> list[int]:
+    """The oldest events still waiting to be routed. In a burst, the routing task takes them
+    along: routing a message costs a few milliseconds, a task's trip through the broker
+    several more, so one task serves many messages; their own tasks then find them routed."""
+    return list(
+        InboundEvent.objects.filter(processed_at__isnull=True)
+        .order_by("received_at")
+        .values_list("pk", flat=True)[:limit]
     )
 
 

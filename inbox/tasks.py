@@ -32,11 +32,21 @@ def enqueue_inbound(event_id: int) -> None:
 
 @shared_task
 def process_inbound(event_id: int) -> None:
-    """Turn a stored provider event into a message in its inbox, then fetch its media."""
+    """Turn a stored provider event into a message in its inbox, then fetch its media; then
+    the same for other events waiting (a burst), each on its own: one that fails is logged
+    and left for its own task and the sweeper."""
     from inbox import inbound
 
     for attachment_id in inbound.process(event_id):
         enqueue_attachment_fetch(attachment_id)
+    for other in inbound.waiting():
+        try:
+            for attachment_id in inbound.process(other):
+                enqueue_attachment_fetch(attachment_id)
+        except Exception:
+            logger.exception(
+                "inbound event %s could not be routed along; its own task retries", other
+            )
 
 
 @shared_task

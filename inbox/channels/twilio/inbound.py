@@ -71,12 +71,7 @@ def _our_channel(channel: str, to: str) -> InboxChannel | None:
         number = normalise_phone(to)
     except ValidationError:
         return None
-    return (
-        InboxChannel.objects.select_related("inbox")
-        .filter(kind=channel, address=number)
-        .order_by()
-        .first()
-    )
+    return InboxChannel.objects.owner_of(channel, number)
 
 
 def _media(payload: dict[str, str]) -> list[IncomingFile]:
