@@ -180,6 +180,13 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--routers", type=int, default=2, help="Celery worker processes")
     parser.add_argument(
+        "--router-arg",
+        action="append",
+        default=[],
+        metavar="ARG",
+        help="one more flag for the routing worker, e.g. --router-arg=--prefetch-multiplier=8",
+    )
+    parser.add_argument(
         "--contacts", type=int, default=100_000, help="synthetic contacts to fill in first"
     )
     parser.add_argument(
@@ -339,6 +346,7 @@ def start_router(args: argparse.Namespace, port: int) -> subprocess.Popen[bytes]
         "--without-mingle",
         "--without-gossip",
         "--loglevel=WARNING",
+        *args.router_arg,
     ]
     environment = server_environment(args.database_url, f"http://127.0.0.1:{port}", args.redis_url)
     print(f"Starting celery worker --concurrency={args.routers}", flush=True)
