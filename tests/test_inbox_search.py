@@ -141,3 +141,19 @@ def test_a_search_page_runs_a_fixed_number_of_queries(
     with django_assert_max_num_queries(10 if connection.vendor == "postgresql" else 8):
         response = client.get(reverse("inbox:index"), {"q": "lieferung"})
     assert len(rows(response)) == 12
+
+
+def test_the_live_poll_of_a_search_brings_only_new_matches(client_for, alice, inbox_a):
+    from django.utils import timezone
+
+    since = (timezone.now() - timedelta(seconds=5)).isoformat()
+    matching = inbound(inbox_a, "+49 170 8000001", "Die Lieferung fehlt").conversation
+    other = inbound(inbox_a, "+49 170 8000002", "Frage zur Rechnung").conversation
+
+    polled = client_for(alice).get(
+        reverse("inbox:live"), {"since": since, "view": "all", "q": "lieferung"}
+    )
+
+    html = polled.content.decode()
+    assert f'id="conversation-row-{matching.pk}"' in html
+    assert f'id="conversation-row-{other.pk}"' not in html
