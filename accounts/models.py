@@ -141,6 +141,8 @@ class Organisation(models.Model):
         default=True,
         help_text=_("Everyone else's notes are always read-only."),
     )
+    # Admin-defined account variables, {key: value}, beside the four built-in ones.
+    variables = models.JSONField(_("more account variables"), default=dict, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     SINGLETON_ID = 1
@@ -171,7 +173,9 @@ class Organisation(models.Model):
 
     def account_variables(self) -> dict[str, str]:
         """The values that messages and campaigns may insert, by variable name."""
+        custom = {str(key): str(value) for key, value in (self.variables or {}).items()}
         return {
+            **custom,
             "company_name": self.name,
             "company_address": self.address,
             "company_email": self.email,

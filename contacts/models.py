@@ -275,6 +275,14 @@ class AttributeDefinition(models.Model):
         help_text=_("Filled by an integration; nobody edits it here."),
     )
     is_builtin = models.BooleanField(default=False, editable=False)
+    # Used in messages when a contact has no value (seed 003 "Standardwert"); a template's own
+    # `| default:` comes first.
+    default_value = models.CharField(
+        _("default value"),
+        max_length=200,
+        blank=True,
+        help_text=_("Inserted in messages when a contact has no value."),
+    )
 
     objects: ClassVar[AttributeDefinitionQuerySet] = AttributeDefinitionQuerySet.as_manager()  # type: ignore[assignment]
 
@@ -387,3 +395,8 @@ class DeletedContact(models.Model):
 
     def __str__(self) -> str:
         return self.hint
+
+
+# Consent and opt-outs belong to an identity (an address), so they live beside it; campaigns,
+# surveys and the contact card read them (contacts.consent).
+from contacts.consent import Consent, OptOut  # noqa: E402, F401
