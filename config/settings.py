@@ -225,6 +225,13 @@ CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="switchboard")
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
+    # Campaign pacing (campaigns.delivery): a tick that is late by more than a second is
+    # dropped, the next one takes its place.
+    "campaigns-tick": {
+        "task": "campaigns.tasks.tick",
+        "schedule": 1.0,
+        "options": {"expires": 2},
+    },
     "sweep-queued-messages": {
         "task": "inbox.tasks.sweep_queued_messages",
         "schedule": 60.0,
@@ -370,6 +377,8 @@ ANYMAIL = {
     "WEBHOOK_SECRET": env.str("ANYMAIL_WEBHOOK_SECRET", default=""),
 }
 
+# The zone of campaign send windows for a recipient whose own zone is unknown.
+CAMPAIGN_TIME_ZONE = env.str("CAMPAIGN_TIME_ZONE", default="Europe/Berlin")
 SMS_BACKEND = env.str("SMS_BACKEND", default="console")
 if SMS_BACKEND not in {"console", "locmem", "twilio"}:
     raise ImproperlyConfigured(

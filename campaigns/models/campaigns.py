@@ -29,7 +29,7 @@ class CampaignStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
-# Mon–Sat (Monday is 0), 09:00–20:00 in the recipient's time zone.
+# Monday to Saturday (Monday is 0), 09:00 to 20:00 in the recipient's time zone.
 DEFAULT_WINDOW_DAYS = [0, 1, 2, 3, 4, 5]
 DEFAULT_WINDOW_START = datetime.time(9, 0)
 DEFAULT_WINDOW_END = datetime.time(20, 0)
@@ -178,7 +178,8 @@ class CampaignRecipient(models.Model):
     subject = models.CharField(max_length=300, blank=True)
     rendered_body = models.TextField(blank=True)
     segments = models.PositiveSmallIntegerField(default=0)
-    provider_message_id = models.CharField(max_length=200, null=True, blank=True)
+    # NULL until the provider answers (a partial index covers the rows that have one).
+    provider_message_id = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001
     error_code = models.CharField(max_length=32, blank=True)
     error = models.CharField(max_length=300, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)

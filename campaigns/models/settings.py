@@ -35,7 +35,9 @@ class CampaignSettings(models.Model):
     insert_company_name = models.BooleanField(
         _("insert company name"),
         default=False,
-        help_text=_("Every campaign message starts with the company name, e.g. “Nordlicht GmbH: ”."),
+        help_text=_(
+            "Every campaign message starts with the company name, e.g. “Nordlicht GmbH: ”."
+        ),
     )
     opt_out_enabled = models.BooleanField(
         _("opt-out message"),

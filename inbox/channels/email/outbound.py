@@ -182,14 +182,29 @@ def build_email(
 
 def send(message: Message) -> SendResult:
     sender = sender_of(message)
-    try:
-        connection = get_connection()
-    except ImproperlyConfigured as exc:
-        raise PermanentFailure(f"E-mail is not configured: {exc}", code="config") from exc
+    connection = _connection()
     try:
         email = build_email(message, sender, connection)
     except ValueError as exc:  # an address or name that cannot go into a header
         raise PermanentFailure(f"The e-mail could not be composed: {exc}", "invalid") from exc
+    hand_over(email, connection)
+    return SendResult(
+        provider=PROVIDER, provider_message_id=message_id_for(message, sender.address)
+    )
+
+
+def _connection() -> BaseEmailBackend:
+    try:
+        return get_connection()
+    except ImproperlyConfigured as exc:
+        raise PermanentFailure(f"E-mail is not configured: {exc}", code="config") from exc
+
+
+def hand_over(email: EmailMultiAlternatives, connection: BaseEmailBackend | None = None) -> None:
+    """Hand one composed e-mail — a reply, or a campaign's (campaigns.senders) — to the
+    configured backend, with trouble sorted as delivery expects (inbox.channels)."""
+    connection = connection or _connection()
+    email.connection = connection
     _open(connection)
     try:
         sent = connection.send_messages([email])
@@ -201,9 +216,6 @@ def send(message: Message) -> SendResult:
         _close(connection)
     if not sent:
         raise PermanentFailure("The e-mail backend sent nothing.", code="not_sent")
-    return SendResult(
-        provider=PROVIDER, provider_message_id=message_id_for(message, sender.address)
-    )
 
 
 def _open(connection: BaseEmailBackend) -> None:

@@ -60,12 +60,24 @@ def status_callback_url(message: Message) -> str:
 def send(message: Message) -> SendResult:
     conversation = message.conversation
     sender = sender_of(message)
+    return send_text(
+        conversation.channel,
+        to=conversation.address,
+        from_=sender.address,
+        body=message.body,
+        status_callback=status_callback_url(message),
+    )
+
+
+def send_text(channel: str, *, to: str, from_: str, body: str, status_callback: str) -> SendResult:
+    """One SMS or WhatsApp message through Twilio — a conversation's message or a campaign's
+    (campaigns.senders) — with trouble sorted as delivery expects (inbox.channels)."""
     try:
         sent = client().messages.create(
-            to=address(conversation.channel, conversation.address),
-            from_=address(conversation.channel, sender.address),
-            body=message.body,
-            status_callback=status_callback_url(message),
+            to=address(channel, to),
+            from_=address(channel, from_),
+            body=body,
+            status_callback=status_callback,
         )
     except TwilioRestException as exc:
         reason = f"Twilio {exc.status}: {exc.msg}"

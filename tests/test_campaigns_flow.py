@@ -1,0 +1,112 @@
+"""A campaign from the manager's first click to its report: create, edit the audience and
+message, preview, launch, freeze, paced sending, delivery callbacks, completion."""
+
+import pytest
+from django.urls import reverse
+
+from campaigns import delivery
+from campaigns.models import Campaign, CampaignRecipient, CampaignStatus, RecipientStatus
+from contacts.consent import Consent, ConsentSource, ConsentState, Purpose
+from inbox.channels import locmem
+from inbox.models import InboxChannel
+from tests.factories import ContactFactory, identity, inbox_with
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def sms(settings):
+    settings.SMS_BACKEND = "locmem"
+    locmem.reset()
+    yield locmem.outbox
+    locmem.reset()
+
+
+@pytest.fixture
+def inbox_a(alice, max_manager):
+    inbox = inbox_with("A", members=[alice], managers=[max_manager])
+    InboxChannel.objects.create(inbox=inbox, kind="sms", address="+4940123456")
+    return inbox
+
+
+def contact(first_name, phone, *, consent=True, **extra):
+    person = ContactFactory(first_name=first_name, **extra)
+    found = identity(person, "phone", phone)
+    if consent:
+        Consent.objects.create(
+            identity=found,
+            purpose=Purpose.MARKETING_SMS,
+            state=ConsentState.GRANTED,
+            source=ConsentSource.FORM,
+            evidence="Newsletter form",
+        )
+    return person
+
+
+def editor_post(**extra):
+    data = {
+        "name": "Winter sale",
+        "type": "marketing",
+        "body": 'Hallo {{ contact.first_name | default: "Kundin" }}, 20 % Rabatt!',
+        "match": "all",
+        "rule_count": "1",
+        "rule-0-field": "company",
+        "rule-0-op": "equals",
+        "rule-0-value": "Nordlicht",
+        "when": "now",
+        "window_days": ["0", "1", "2", "3", "4", "5", "6"],
+        "window_start": "00:00",
+        "window_end": "23:59",
+        "rate": "10",
+    }
+    data.update(extra)
+    return data
+
+
+def test_a_manager_builds_and_launches_a_campaign(
+    client_for, max_manager, inbox_a, sms, django_capture_on_commit_callbacks
+):
+    eva = contact("Eva", "+49 170 1111111", company="Nordlicht")
+    contact("", "+49 170 2222222", company="Nordlicht")
+    contact("Nils", "+49 170 3333333", company="Nordlicht", consent=False)
+    contact("Other", "+49 170 4444444", company="Elsewhere")
+    client = client_for(max_manager)
+    response = client.post(
+        reverse("campaigns:new"),
+        {"inbox": inbox_a.pk, "name": "Winter sale", "channel": "sms", "type": "marketing"},
+    )
+    assert response.status_code == 302
+    campaign = Campaign.objects.get()
+    edit = reverse("campaigns:edit", args=[campaign.pk])
+    assert client.get(edit).status_code == 200
+    sender = campaign.sender_id
+    response = client.post(edit, editor_post(sender=sender))
+    assert response.status_code == 302, response.content.decode()[:3000]
+    preview = client.post(reverse("campaigns:preview", args=[campaign.pk]), editor_post(sender=sender))
+    text = preview.content.decode()
+    assert "3 contacts match" in text
+    assert "Hallo Eva, 20 % Rabatt!" in text or "Hallo Kundin" in text
+    assert client.get(reverse("campaigns:launch", args=[campaign.pk])).status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("campaigns:launch", args=[campaign.pk]))
+    assert response.status_code == 302, response.content.decode()
+    campaign.refresh_from_db()
+    assert campaign.status == CampaignStatus.SENDING
+    assert campaign.frozen_at is not None
+    rows = {r.contact.first_name: r for r in CampaignRecipient.objects.select_related("contact")}
+    assert rows["Nils"].status == RecipientStatus.SKIPPED
+    assert rows["Nils"].skip_reason == "no_consent"
+    assert rows["Eva"].status == RecipientStatus.QUEUED
+    assert rows["Eva"].rendered_body == "Hallo Eva, 20 % Rabatt!"
+    assert rows[""].rendered_body == "Hallo Kundin, 20 % Rabatt!"
+    delivery.tick()
+    assert {s.body for s in sms} == {"Hallo Eva, 20 % Rabatt!", "Hallo Kundin, 20 % Rabatt!"}
+    delivery.tick()
+    campaign.refresh_from_db()
+    assert campaign.status == CampaignStatus.COMPLETED
+    report = client.get(reverse("campaigns:detail", args=[campaign.pk]))
+    assert report.status_code == 200
+    assert "No marketing consent" in report.content.decode()
+    assert eva.pk
+    export = client.get(reverse("campaigns:export", args=[campaign.pk]))
+    assert b"Eva" in b"".join(export.streaming_content)
