@@ -17,6 +17,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from campaigns.models import Campaign, Template
 from inbox import actions
 from inbox.actions import IncomingFile
 from inbox.models import Attachment
@@ -33,8 +34,18 @@ PUBLIC = {
     # Provider webhooks authenticate by signature, not by session (tests/test_twilio_webhooks.py).
     "webhooks:twilio_inbound",
     "webhooks:twilio_status",
+    "campaign_webhooks:twilio_status",
+    # A signed per-recipient token is its authority (RFC 8058 one-click, no log-in).
+    "campaigns:unsubscribe",
 }
-INBOX_SCOPED = {"conversation_id", "message_id", "inbox_id", "attachment_id"}
+INBOX_SCOPED = {
+    "conversation_id",
+    "message_id",
+    "inbox_id",
+    "attachment_id",
+    "campaign_id",
+    "template_id",
+}
 SKIP_NAMESPACES = {"admin", "anymail"}
 
 
@@ -81,11 +92,17 @@ def world(alice, bob, max_manager):
     actions.add_comment(conversation, body="intern", actor=alice)
     attachment = Attachment(message=message, filename="invoice.pdf", content_type="application/pdf")
     attachment.file.save("invoice.pdf", ContentFile(b"%PDF-1.4"), save=True)
+    campaign = Campaign.objects.create(
+        inbox=inbox_a, name="Winterschlussverkauf", channel="sms", body="Hallo"
+    )
+    template = Template.objects.create(inbox=inbox_a, name="Begrüßung", body="Hallo")
     return {
         "conversation_id": conversation.pk,
         "message_id": message.pk,
         "inbox_id": inbox_a.pk,
         "attachment_id": attachment.pk,
+        "campaign_id": campaign.pk,
+        "template_id": template.pk,
     }
 
 
@@ -133,6 +150,19 @@ def test_a_member_of_inbox_a_is_never_told_it_does_not_exist(
     response = client_for(alice).get(url_for(name, pattern, world))
 
     assert response.status_code in (200, 302, 405), f"{name} answered {response.status_code}"
+
+
+def test_campaigns_follow_the_inbox_role(client_for, alice, max_manager, world):
+    """Members of the inbox see its campaigns read-only; its managers change them."""
+    detail = reverse("campaigns:detail", args=[world["campaign_id"]])
+    edit = reverse("campaigns:edit", args=[world["campaign_id"]])
+    cancel = reverse("campaigns:cancel", args=[world["campaign_id"]])
+
+    assert client_for(alice).get(detail).status_code == 200
+    assert client_for(alice).get(edit).status_code == 403
+    assert client_for(alice).post(cancel).status_code == 403
+    assert client_for(max_manager).get(edit).status_code == 200
+    assert Campaign.objects.get(pk=world["campaign_id"]).status == "draft"
 
 
 def test_inbox_settings_follow_the_inbox_role(client_for, alice, max_manager, world):
