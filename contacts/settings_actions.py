@@ -40,6 +40,7 @@ def add_attribute(
     visible: bool,
     agent_editable: bool,
     read_only: bool,
+    default_value: str = "",
 ) -> AttributeDefinition:
     """Add a custom attribute at the end of the list. The form has checked the key; a key
     taken meanwhile by another admin raises ActionRefused and nothing is added."""
@@ -55,6 +56,7 @@ def add_attribute(
                 visible=visible,
                 agent_editable=agent_editable,
                 read_only=read_only,
+                default_value=default_value,
                 position=len(definitions),
             )
     except IntegrityError:
@@ -73,14 +75,17 @@ def update_attribute(
     type: str | None = None,
     choices: list[str] | None = None,
     read_only: bool | None = None,
+    default_value: str | None = None,
 ) -> None:
     """Change an attribute's settings. The key never changes (contacts' values are filed
-    under it). A built-in attribute takes only `visible` and `agent_editable`; passing
-    anything else for one raises ActionRefused."""
+    under it). A built-in attribute takes only `visible`, `agent_editable` and
+    `default_value`; passing anything else for one raises ActionRefused."""
     details = {"label": label, "type": type, "choices": choices, "read_only": read_only}
     given = {name: value for name, value in details.items() if value is not None}
     if definition.is_builtin and given:
         raise ActionRefused(_("A built-in attribute keeps its label and type."))
+    if default_value is not None:
+        given["default_value"] = default_value
     for name, value in {"visible": visible, "agent_editable": agent_editable, **given}.items():
         setattr(definition, name, value)
     definition.save(update_fields=["visible", "agent_editable", *given])

@@ -16,6 +16,9 @@ KEY_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
 KEY_MAX_LENGTH = AttributeDefinition._meta.get_field("key").max_length or 50
 MAX_CHOICES = 100
 MAX_CHOICE_LENGTH = 100
+# Built-in attributes that are no message variable (inbox.variables), so have no default.
+NOT_MESSAGE_VARIABLES = frozenset({"tags", "remarks"})
+DEFAULT_MAX_LENGTH = AttributeDefinition._meta.get_field("default_value").max_length or 200
 
 
 def key_from_label(label: str) -> str:
@@ -24,7 +27,9 @@ def key_from_label(label: str) -> str:
 
 
 class BuiltinAttributeForm(forms.Form):
-    """A built-in attribute keeps its name, key and type; admins choose who sees and edits it."""
+    """A built-in attribute keeps its name, key and type; admins choose who sees and edits it,
+    and what messages insert for a contact without a value. `key` is the attribute's key
+    (None for a new one); attributes that are no message variable get no default."""
 
     visible = forms.BooleanField(
         label=_("Visible to agents"),
@@ -36,6 +41,24 @@ class BuiltinAttributeForm(forms.Form):
         required=False,
         help_text=_("Otherwise only admins can change the value."),
     )
+    default_value = forms.CharField(
+        label=_("Default value in messages"),
+        max_length=DEFAULT_MAX_LENGTH,
+        required=False,
+        help_text=_(
+            "Inserted by this attribute's variable when a contact has no value, e.g. "
+            "“Kundin” for the first name. A template's own default comes first. Leave it "
+            "blank and a message to a contact without a value is stopped before it is sent."
+        ),
+    )
+
+    def __init__(self, *args: Any, key: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if key in NOT_MESSAGE_VARIABLES:
+            del self.fields["default_value"]
+
+    def clean_default_value(self) -> str:
+        return self.cleaned_data["default_value"].strip()
 
 
 class CustomAttributeForm(BuiltinAttributeForm):
@@ -71,7 +94,16 @@ class CustomAttributeForm(BuiltinAttributeForm):
         help_text=_("Filled by an integration; nobody edits it in Switchboard."),
     )
 
-    field_order = ["label", "key", "type", "choices", "visible", "agent_editable", "read_only"]
+    field_order = [
+        "label",
+        "key",
+        "type",
+        "choices",
+        "visible",
+        "agent_editable",
+        "read_only",
+        "default_value",
+    ]
 
     def __init__(self, *args: Any, instance: AttributeDefinition | None = None, **kwargs: Any):
         self.instance = instance
@@ -86,6 +118,7 @@ class CustomAttributeForm(BuiltinAttributeForm):
                     "visible": instance.visible,
                     "agent_editable": instance.agent_editable,
                     "read_only": instance.read_only,
+                    "default_value": instance.default_value,
                 },
             )
         super().__init__(*args, **kwargs)

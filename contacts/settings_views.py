@@ -143,7 +143,12 @@ def attribute_edit(request: AuthenticatedRequest, attribute_id: int) -> HttpResp
     if definition.is_builtin:
         form = BuiltinAttributeForm(
             request.POST or None,
-            initial={"visible": definition.visible, "agent_editable": definition.agent_editable},
+            key=definition.key,
+            initial={
+                "visible": definition.visible,
+                "agent_editable": definition.agent_editable,
+                "default_value": definition.default_value,
+            },
         )
     else:
         form = CustomAttributeForm(request.POST or None, instance=definition)
