@@ -110,3 +110,37 @@ def test_a_manager_builds_and_launches_a_campaign(
     assert eva.pk
     export = client.get(reverse("campaigns:export", args=[campaign.pk]))
     assert b"Eva" in b"".join(export.streaming_content)
+
+
+def test_an_answer_shows_the_campaign_message_it_answers(
+    client_for, alice, max_manager, inbox_a, sms, django_capture_on_commit_callbacks
+):
+    from campaigns.actions import campaigns as campaign_actions
+    from tests.factories import inbound
+
+    contact("Eva", "+49 170 1111111", company="Nordlicht")
+    campaign = campaign_actions.create_campaign(
+        inbox=inbox_a, actor=max_manager, name="Termin", channel="sms", type="service"
+    )
+    campaign_actions.update_campaign(
+        campaign,
+        actor=max_manager,
+        values={
+            "body": "Ihr Termin ist morgen um 10 Uhr.",
+            "audience": {"rules": [{"field": "company", "op": "equals", "value": "Nordlicht"}]},
+            "window_days": [],
+            "rate": 10,
+        },
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        campaign_actions.launch_campaign(campaign, actor=max_manager)
+    delivery.tick()
+    reply = inbound(inbox_a, address="+49 170 1111111", body="Passt, danke!")
+    recipient = CampaignRecipient.objects.get()
+    assert recipient.replied_at is not None
+    assert recipient.conversation_id == reply.conversation_id
+    page = client_for(alice).get(reverse("inbox:conversation", args=[reply.conversation_id]))
+    text = page.content.decode()
+    assert "Ihr Termin ist morgen um 10 Uhr." in text
+    assert "An answer to the campaign “Termin”" in text
+    assert text.index("Ihr Termin ist morgen") < text.rindex("Passt, danke!")  # the list shows it first
