@@ -82,7 +82,8 @@ def test_a_manager_builds_and_launches_a_campaign(
     sender = campaign.sender_id
     response = client.post(edit, editor_post(sender=sender))
     assert response.status_code == 302, response.content.decode()[:3000]
-    preview = client.post(reverse("campaigns:preview", args=[campaign.pk]), editor_post(sender=sender))
+    preview_url = reverse("campaigns:preview", args=[campaign.pk])
+    preview = client.post(preview_url, editor_post(sender=sender))
     text = preview.content.decode()
     assert "3 contacts match" in text
     assert "Hallo Eva, 20 % Rabatt!" in text or "Hallo Kundin" in text
@@ -143,4 +144,5 @@ def test_an_answer_shows_the_campaign_message_it_answers(
     text = page.content.decode()
     assert "Ihr Termin ist morgen um 10 Uhr." in text
     assert "An answer to the campaign “Termin”" in text
-    assert text.index("Ihr Termin ist morgen") < text.rindex("Passt, danke!")  # the list shows it first
+    # The list shows the answer first; the thread shows the campaign message above it.
+    assert text.index("Ihr Termin ist morgen") < text.rindex("Passt, danke!")
