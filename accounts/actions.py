@@ -109,15 +109,22 @@ def update_organisation(
     phone: str,
     authors_may_edit_notes: bool,
     actor: User,
+    variables: dict[str, str] | None = None,
 ) -> None:
-    """Change the account variables that messages and campaigns insert, and org settings."""
-    new = {
+    """Change the account variables that messages and campaigns insert, and org settings.
+
+    `variables` replaces the admin's own variables ({key: value}; the form has checked the
+    keys); None leaves them as they are. Records what changed in one ORGANISATION_UPDATED
+    event, none when nothing did."""
+    new: dict[str, object] = {
         "name": name,
         "address": address,
         "email": email,
         "phone": phone,
         "authors_may_edit_notes": authors_may_edit_notes,
     }
+    if variables is not None:
+        new["variables"] = variables
     changes = {
         k: [getattr(organisation, k), v] for k, v in new.items() if getattr(organisation, k) != v
     }

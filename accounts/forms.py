@@ -1,4 +1,6 @@
+import re
 import zoneinfo
+from typing import Any
 
 from django import forms
 from django.conf import settings
@@ -69,3 +71,87 @@ class OrganisationForm(forms.ModelForm):
         model = Organisation
         fields = ["name", "address", "email", "phone", "authors_may_edit_notes"]
         widgets = {"address": forms.Textarea(attrs={"rows": 3})}
+
+
+# An admin's own account variable is inserted as {{ account.<key> }}: a plain identifier,
+# as attribute keys are, and none of the four built-in ones the fields above fill in.
+VARIABLE_KEY = re.compile(r"[a-z][a-z0-9_]*")
+BUILT_IN_VARIABLES = frozenset(Organisation(name="").account_variables())
+MAX_VARIABLES = 50
+
+
+class AccountVariableForm(forms.Form):
+    key = forms.CharField(
+        label=_("Variable"),
+        max_length=50,
+        required=False,
+        widget=forms.TextInput(
+            attrs={"placeholder": _("e.g. opening_hours"), "spellcheck": "false"}
+        ),
+    )
+    value = forms.CharField(label=_("Value"), max_length=500, required=False)
+
+    def clean_key(self) -> str:
+        key = self.cleaned_data["key"].strip()
+        if key and not VARIABLE_KEY.fullmatch(key):
+            raise forms.ValidationError(
+                _("Use lower-case letters, digits and underscores, starting with a letter.")
+            )
+        if key in BUILT_IN_VARIABLES:
+            raise forms.ValidationError(
+                _("“%(key)s” is built in: fill it in with the fields above.") % {"key": key}
+            )
+        return key
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        key, value = cleaned.get("key"), (cleaned.get("value") or "").strip()
+        cleaned["value"] = value
+        if key and not value and not cleaned.get("DELETE"):
+            self.add_error("value", _("Enter a value, or remove the variable."))
+        if value and "key" in cleaned and not key:
+            self.add_error("key", _("Name the variable."))
+        return cleaned
+
+
+class BaseAccountVariableFormSet(forms.BaseFormSet):
+    help_text = _(
+        "Your own values for messages, for example opening hours: a message inserts one as "
+        "{{ account.opening_hours }}, and the Variables menu lists it. Save to get another "
+        "empty row."
+    )
+
+    def clean(self) -> None:
+        if any(self.errors):
+            return
+        keys = [row["key"] for row in self._kept()]
+        duplicates = sorted({key for key in keys if keys.count(key) > 1})
+        if duplicates:
+            raise forms.ValidationError(
+                _("%(keys)s is there twice; give each variable its own name.")
+                % {"keys": ", ".join(duplicates)}
+            )
+
+    def _kept(self) -> list[dict[str, Any]]:
+        rows = [form.cleaned_data for form in self.forms if form.cleaned_data]
+        return [row for row in rows if row.get("key") and not row.get("DELETE")]
+
+    def variables(self) -> dict[str, str]:
+        """{key: value} of the rows that are filled in and not marked for removal."""
+        return {row["key"]: row["value"] for row in sorted(self._kept(), key=lambda r: r["key"])}
+
+
+AccountVariableFormSet = forms.formset_factory(
+    AccountVariableForm,
+    formset=BaseAccountVariableFormSet,
+    extra=1,
+    can_delete=True,
+    max_num=MAX_VARIABLES,
+    validate_max=True,
+)
+
+
+def account_variable_formset(data: Any, organisation: Organisation) -> Any:
+    """The organisation's own variables, one row each, and an empty row to add one."""
+    initial = [{"key": k, "value": v} for k, v in sorted((organisation.variables or {}).items())]
+    return AccountVariableFormSet(data, initial=initial, prefix="variables")

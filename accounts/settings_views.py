@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import actions
 from accounts.access import access_user, require_admin
-from accounts.forms import InviteUserForm, OrganisationForm, UserForm
+from accounts.forms import InviteUserForm, OrganisationForm, UserForm, account_variable_formset
 from accounts.http import AuthenticatedRequest
 from accounts.models import AccountEvent, Organisation, User
 from accounts.settings_sections import sections_for
@@ -31,21 +31,30 @@ def index(request: AuthenticatedRequest) -> HttpResponse:
 
 @require_admin
 def organisation(request: AuthenticatedRequest) -> HttpResponse:
-    form = OrganisationForm(request.POST or None, instance=Organisation.load())
-    if request.method == "POST" and form.is_valid():
+    data = request.POST if request.method == "POST" else None
+    form = OrganisationForm(data, instance=Organisation.load())
+    variables = account_variable_formset(data, Organisation.load())
+    valid = data is not None and all([form.is_valid(), variables.is_valid()])
+    if valid:
         # The form has already copied the values onto its instance, so the action gets a
         # fresh row to compare against and records what really changed.
-        actions.update_organisation(Organisation.load(), actor=request.user, **form.cleaned_data)
+        actions.update_organisation(
+            Organisation.load(),
+            actor=request.user,
+            variables=variables.variables(),
+            **form.cleaned_data,
+        )
         messages.success(request, _("The organisation's details are saved."))
         if not is_partial_request(request):
             return redirect("settings:organisation")
-    status = 422 if form.errors else 200
+        # A fresh set of rows: removed ones gone, an empty one to add the next.
+        variables = account_variable_formset(None, Organisation.load())
     return render_page(
         request,
         "accounts/settings/organisation.html",
-        {"form": form},
+        {"form": form, "variables": variables},
         fragment="organisation-form",
-        status=status,
+        status=422 if data is not None and not valid else 200,
     )
 
 

@@ -11,6 +11,9 @@ VALUES = {
     "email": "kundservice@nordlicht.example",
     "phone": "+46 8 123 456",
     "authors_may_edit_notes": "on",
+    # The admin's own variables (tests/test_message_templates.py): none here.
+    "variables-TOTAL_FORMS": "0",
+    "variables-INITIAL_FORMS": "0",
 }
 
 
@@ -58,7 +61,8 @@ def test_the_admin_decides_whether_authors_may_edit_their_notes(client_for, ada)
 
 def test_saving_unchanged_values_records_no_event(client_for, ada, organisation):
     values = {k: getattr(organisation, k) for k in ("name", "address", "email", "phone")}
-    values["authors_may_edit_notes"] = "on"
+    values.update({"authors_may_edit_notes": "on", "variables-TOTAL_FORMS": "0"})
+    values["variables-INITIAL_FORMS"] = "0"
 
     client_for(ada).post(URL, values)
 
