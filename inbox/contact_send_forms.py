@@ -13,6 +13,7 @@ from contacts.models import Contact
 from inbox.actions import MAX_BODY
 from inbox.actions.contact_send import sending_channels
 from inbox.models import Channel, Inbox
+from inbox.variables import TemplateError, check_template
 
 # The channels that can reach an identity of each kind, the most natural first: a number
 # given as WhatsApp is offered WhatsApp before SMS.
@@ -68,6 +69,15 @@ class ContactSendOptions:
             if inbox_channel.kind == channel:
                 inboxes.setdefault(inbox_channel.inbox_id, inbox_channel.inbox)
         return list(inboxes.values())
+
+
+def _checked_template(text: str) -> str:
+    """`text` when its variables are all known and well written (inbox.variables)."""
+    try:
+        check_template(text)
+    except TemplateError as refused:
+        raise forms.ValidationError(refused.message) from None
+    return text
 
 
 def _pick(value: Any, allowed: list[str]) -> str:
@@ -134,6 +144,12 @@ class ContactSendForm(forms.Form):
         if inbox and inbox in [str(i.pk) for i in self.inboxes]:
             initial["inbox"] = inbox
         return initial
+
+    def clean_subject(self) -> str:
+        return _checked_template(self.cleaned_data["subject"])
+
+    def clean_body(self) -> str:
+        return _checked_template(self.cleaned_data["body"])
 
     def clean_inbox(self) -> Inbox:
         value = self.cleaned_data["inbox"]

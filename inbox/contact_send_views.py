@@ -21,7 +21,7 @@ from inbox.actions.contact_send import send_to_contact
 from inbox.contact_send_forms import ContactSendForm, ContactSendOptions
 from inbox.list import display_address
 from inbox.models import Membership
-from inbox.variables import VARIABLES, render_variables
+from inbox.variables import TemplateError, render_for, variables_menu
 from lib.errors import ActionRefused
 from lib.htmx import is_partial_request, render_page
 
@@ -69,6 +69,14 @@ def _send(
     """Send what the valid form says; None (with the errors on the form) when refused."""
     data = form.cleaned_data
     organisation = Organisation.load()
+    rendered = {}
+    for field in ("subject", "body"):
+        try:
+            rendered[field] = render_for(data[field], organisation, contact)
+        except TemplateError as refused:  # e.g. no first name and no default for it
+            form.add_error(field, refused.message)
+    if form.errors:
+        return None
     try:
         sent = send_to_contact(
             request.user,
@@ -76,8 +84,8 @@ def _send(
             inbox=data["inbox"],
             channel=data["channel"],
             address=data["address"],
-            body=render_variables(data["body"], organisation, contact),
-            subject=render_variables(data["subject"], organisation, contact),
+            body=rendered["body"],
+            subject=rendered["subject"],
             client_id=data["client_id"],
         )
     except ValidationError as invalid:
@@ -120,6 +128,6 @@ def _context(
         "form": form,
         "options": options,
         "contact_send_url": _url(contact),
-        "variables": VARIABLES,
+        "variables": variables_menu(),
         "can_set_up": manages_any_inbox(request.user),
     }

@@ -21,8 +21,8 @@ from inbox.access import access_attachment, access_conversation, access_message
 from inbox.actions import assignment, linking
 from inbox.forms import AssignForm, CommentForm, NewContactForm, ReplyForm, StatusForm
 from inbox.models import Conversation, ConversationStatus
-from inbox.variables import render_variables
-from inbox.views import conversation_context
+from inbox.variables import TemplateError, check_template, render_for
+from inbox.views import conversation_context, workspace_context
 from lib.errors import refusals_answered_by
 from lib.forms import chosen_id
 from lib.htmx import is_partial_request
@@ -34,13 +34,22 @@ def _back(
     *,
     status: int = 200,
     contact_panel: bool = False,
+    draft: str = "",
 ) -> HttpResponse:
     """The updated panes for htmx (thread, its list row, and the contact panel when the
-    contact changed); a redirect to the conversation otherwise."""
-    if not is_partial_request(request):
+    contact changed); a redirect to the conversation otherwise. A `draft` (a reply that
+    could not be sent) goes back into the reply box, so the whole page is drawn for it."""
+    partial = is_partial_request(request)
+    if not partial and not draft:
         return redirect("inbox:conversation", conversation_id=conversation_id)
     conversation = access_conversation(request.user, conversation_id)
-    context = conversation_context(request, conversation, contact_panel=contact_panel)
+    context = conversation_context(
+        request, conversation, contact_panel=contact_panel or not partial
+    )
+    context["draft"] = draft
+    if not partial:
+        context.update(workspace_context(request, context["filters"]))
+        return render(request, "inbox/index.html", context, status=status)
     return render(request, "inbox/_conversation.html", context, status=status)
 
 
@@ -70,7 +79,14 @@ def reply(request: AuthenticatedRequest, conversation_id: int) -> HttpResponse:
     if not form.is_valid():
         _form_error(request, form)
         return _back(request, conversation.pk, status=422)
-    body = render_variables(form.cleaned_data["body"], Organisation.load(), conversation.contact)
+    typed = form.cleaned_data["body"]
+    try:
+        check_template(typed)
+        body = render_for(typed, Organisation.load(), conversation.contact)
+    except TemplateError as refused:
+        # Nothing is sent; the reply box keeps what was typed, the reason beside it.
+        messages.error(request, refused.message)
+        return _back(request, conversation.pk, status=422, draft=typed)
     actions.reply(
         conversation, body=body, actor=request.user, client_id=form.cleaned_data["client_id"]
     )

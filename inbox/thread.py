@@ -22,7 +22,7 @@ from inbox.models import (
     Direction,
     Message,
 )
-from inbox.variables import VARIABLES
+from inbox.variables import variables_menu
 
 # The latest messages of a thread; older ones are a link away (design point: long threads).
 THREAD_LIMIT = 30
@@ -145,6 +145,7 @@ def thread_context(
         "statuses": ConversationStatus.choices,
         "members": members_for_assignment(conversation) if rights.can_manage else [],
         "client_id": uuid.uuid4(),
-        "variables": VARIABLES,
+        # Called by the template only when it draws the composer's variables menu.
+        "variables": variables_menu,
         **extra,
     }

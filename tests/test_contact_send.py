@@ -161,7 +161,7 @@ def test_the_form_offers_the_contacts_addresses_and_only_configured_channels(
     # One inbox can send SMS: it is chosen already.
     assert f'<option value="{inbox_a.pk}" selected>Kundenservice</option>' in page
     assert "Vertrieb" not in page
-    assert 'data-insert-variable="{contact_first_name}"' in page
+    assert 'data-insert-variable="{{ contact.first_name | default: &quot;&quot; }}"' in page
 
 
 def test_an_address_no_configured_channel_reaches_is_not_offered(client_for, alice, jana):

@@ -86,7 +86,9 @@
 
   // "Insert a variable" (templates/inbox/_variables_menu.html, in the composer and the contact
   // card's send form): a button puts its token at the cursor of its form's [data-variables]
-  // text box and closes the menu; a click elsewhere closes any open menu.
+  // text box and closes the menu; a click elsewhere closes any open menu. The cursor lands
+  // after the token, or at data-insert-caret inside it (between the quotes of an empty
+  // `| default: ""`, so the fallback is typed straight away).
   function insertVariable(button) {
     var form = button.closest("form");
     var field = form && form.querySelector("textarea[data-variables]");
@@ -94,9 +96,11 @@
     var token = button.getAttribute("data-insert-variable");
     var start = field.selectionStart || 0;
     var end = field.selectionEnd || 0;
+    var caret = parseInt(button.getAttribute("data-insert-caret"), 10);
+    if (isNaN(caret) || caret < 0 || caret > token.length) { caret = token.length; }
     field.value = field.value.slice(0, start) + token + field.value.slice(end);
     field.focus();
-    field.setSelectionRange(start + token.length, start + token.length);
+    field.setSelectionRange(start + caret, start + caret);
   }
 
   document.addEventListener("click", function (event) {

@@ -75,7 +75,12 @@ def test_a_manager_adds_a_number_and_an_agent_sends_from_the_contact_card(
     expect(form.get_by_label("Send by")).to_have_value("sms")
     form.get_by_label("Message").fill("Hallo ")
     form.locator(".variables-menu summary").click()
-    form.locator("[data-insert-variable='{contact_first_name}']").click()
+    form.locator("""[data-insert-variable='{{ contact.first_name | default: "" }}']""").click()
+    # The cursor waits between the quotes for the fallback.
+    form.get_by_label("Message").press_sequentially("Kundin")
+    expect(form.get_by_label("Message")).to_have_value(
+        'Hallo {{ contact.first_name | default: "Kundin" }}'
+    )
     form.get_by_label("Message").press("End")
     form.get_by_label("Message").press_sequentially(", Ihr Rückruf ist für 15 Uhr geplant.")
     form.get_by_role("button", name="Send").click()

@@ -58,13 +58,15 @@ def test_assign_to_me_reply_and_a_colleague_sees_it_live(
     box = page.locator("textarea[data-composer]")
     box.fill("Hallo! Ihre Bestellung ist unterwegs. Viele Grüße, ")
     page.locator(".variables-menu summary").click()
-    page.locator("[data-insert-variable='{company_name}']").click()
-    expect(box).to_have_value("Hallo! Ihre Bestellung ist unterwegs. Viele Grüße, {company_name}")
+    page.locator("[data-insert-variable='{{ account.company_name }}']").click()
+    expect(box).to_have_value(
+        "Hallo! Ihre Bestellung ist unterwegs. Viele Grüße, {{ account.company_name }}"
+    )
     # The menu works from the keyboard: Enter opens it, Escape closes it back to its button.
     menu, summary = page.locator(".variables-menu"), page.locator(".variables-menu summary")
     summary.press("Enter")
     expect(menu).to_have_attribute("open", "")
-    page.locator("[data-insert-variable='{contact_first_name}']").focus()
+    page.locator("""[data-insert-variable='{{ contact.first_name | default: "" }}']""").focus()
     page.keyboard.press("Escape")
     expect(menu).not_to_have_attribute("open", "")
     expect(summary).to_be_focused()
