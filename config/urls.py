@@ -14,6 +14,7 @@ urlpatterns = [
     path("routing/", include("inbox.routing_urls")),
     path("settings/", include("inbox.settings_urls")),
     path("contacts/", include("contacts.urls")),
+    path("campaigns/templates/", include("campaigns.template_urls")),
     path("campaigns/", include("campaigns.urls")),
     path("webhooks/", include("inbox.webhook_urls")),
     # django-anymail's inbound (and tracking) webhooks: /anymail/<esp>/inbound/, answering
