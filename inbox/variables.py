@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from liquid.exceptions import LiquidError, LiquidSyntaxError, ResourceLimitError, UndefinedError
@@ -167,7 +168,7 @@ def _refusal(error: LiquidError) -> TemplateError:
                 "The message would get too long (over %(limit)s characters) or repeat too "
                 "often. Shorten it or take out the loop."
             )
-            % {"limit": f"{liquid_env.OUTPUT_LIMIT:,}"}
+            % {"limit": number_format(liquid_env.OUTPUT_LIMIT, force_grouping=True)}
         )
     detail = str(error.message)
     where = error.context()
