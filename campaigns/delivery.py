@@ -39,6 +39,7 @@ from campaigns.models import (
     CampaignSettings,
     CampaignStatus,
     RecipientStatus,
+    SkipReason,
 )
 from campaigns.models.campaigns import lower_than
 from campaigns.windows import next_opening
@@ -135,7 +136,7 @@ def tick(now: Any = None) -> int:
             not_before=now + LEASE
         )
         for start in range(0, len(ids), BATCH):
-            tasks.send_batch.delay(ids[start : start + BATCH])
+            tasks.enqueue_send_batch(ids[start : start + BATCH])
         handed += len(ids)
     _complete_finished(sending)
     return handed
@@ -164,7 +165,7 @@ def _restart_stale_freezes(now: Any) -> None:
     ).values_list("pk", flat=True)
     for pk in stale:
         Campaign.objects.filter(pk=pk).update(updated_at=now)
-        tasks.freeze_campaign.delay(pk)
+        tasks.enqueue_freeze(pk)
 
 
 def _complete_finished(campaigns: list[Campaign]) -> None:
@@ -236,11 +237,23 @@ def send_batch(recipient_ids: list[int]) -> dict[str, int]:
             outcomes["postponed"] += 1
             continue
         if not claim(recipient.pk, campaign.channel, now):
-            outcomes["not_claimed"] += 1
+            outcomes[_not_claimed(recipient, campaign.channel)] += 1
             continue
         recipient.attempts += 1
         outcomes[_send_one(campaign, recipient, senders)] += 1
     return dict(outcomes)
+
+
+def _not_claimed(recipient: CampaignRecipient, channel: str) -> str:
+    """A row its identity's opt-out kept from being claimed is skipped for that reason —
+    left queued, every tick would hand it out again and the campaign never complete. A row
+    of a paused campaign, or one another worker has, stays as it is."""
+    skipped = (
+        CampaignRecipient.objects.filter(pk=recipient.pk, status=RecipientStatus.QUEUED)
+        .filter(opted_out(OuterRef("identity"), channel))
+        .update(status=RecipientStatus.SKIPPED, skip_reason=SkipReason.OPTED_OUT)
+    )
+    return SkipReason.OPTED_OUT if skipped else "not_claimed"
 
 
 def _send_one(campaign: Campaign, recipient: CampaignRecipient, senders: Any) -> str:

@@ -4,6 +4,18 @@ ids and call campaigns.delivery or campaigns.freeze; each may run twice harmless
 from celery import shared_task
 
 
+def enqueue_send_batch(recipient_ids: list[int]) -> None:
+    """Publish a batch the tick leased. A broker that is down loses nothing: the lease runs
+    out and a later tick hands the rows out again."""
+    send_batch.delay(recipient_ids)
+
+
+def enqueue_freeze(campaign_id: int) -> None:
+    """Publish the (re)freeze of a launched campaign whose freeze stopped (its worker died);
+    freezing twice adds nothing twice."""
+    freeze_campaign.delay(campaign_id)
+
+
 @shared_task(ignore_result=True)
 def tick() -> int:
     from campaigns import delivery

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from demo.accounts import DEMO_PASSWORD, DEMO_USERS, seed_organisation_and_users
+from demo.campaigns import seed_campaigns
 from demo.contacts import seed_demo_contacts
 from demo.inbox import seed_conversations, seed_inboxes
 from demo.synthetic_contacts import generate_contacts
@@ -58,8 +59,10 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo contacts ready ({created} new).")
         if options["contacts"]:
             generate_contacts(options["contacts"], stdout=self.stdout)
-        created = seed_conversations(seed_inboxes())
+        inboxes = seed_inboxes()
+        created = seed_conversations(inboxes)
         self.stdout.write(f"Demo inboxes ready ({created} new conversations).")
+        self.stdout.write(f"Demo campaigns ready ({seed_campaigns(inboxes)} new).")
         if options["conversations"]:
             generate_conversations(
                 options["conversations"],
