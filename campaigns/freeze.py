@@ -37,6 +37,7 @@ from campaigns.windows import next_opening, zone_name_for
 from contacts.consent import PURPOSE_OF_CHANNEL, granted, opted_out
 from contacts.models import Contact, Identity
 from inbox.variables import TemplateError, attribute_defaults, message_context, render_message
+from lib import memo
 from lib.segments import count
 
 logger = logging.getLogger("switchboard.campaigns")
@@ -58,7 +59,8 @@ def freeze(campaign_id: int) -> int:
         return campaign.audience_size or 0
     _insert(campaign)
     _skip(campaign)
-    _render(campaign)
+    with memo.scope():  # the organisation and attribute definitions, read once
+        _render(campaign)
     size = CampaignRecipient.objects.filter(campaign=campaign).count()
     with transaction.atomic():
         frozen = Campaign.objects.filter(pk=campaign.pk, frozen_at__isnull=True).update(

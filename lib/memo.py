@@ -3,7 +3,8 @@ and roles) and never shared between requests. Outside a request — tasks, shell
 actions directly — nothing is memoised and every call computes afresh, so a change made a
 moment ago is always seen there."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, TypeVar
 
@@ -29,6 +30,17 @@ def forget(key: Any) -> None:
     memo = _memo.get()
     if memo is not None:
         memo.pop(key, None)
+
+
+@contextmanager
+def scope() -> Iterator[None]:
+    """A memo for work that is not a request but reads the same rows many times (a task
+    rendering a campaign's messages reads the attribute definitions once, not per contact)."""
+    token = _memo.set({})
+    try:
+        yield
+    finally:
+        _memo.reset(token)
 
 
 class RequestMemoMiddleware:
