@@ -23,6 +23,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.fields.json import KT
+from django.db.models.lookups import GreaterThan, LessThan
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -144,7 +145,7 @@ def parse_addresses(text: str) -> tuple[list[str], list[str]]:
     return list(dict.fromkeys(good)), bad
 
 
-def _rule_q(rule: dict[str, Any], channel: str, inbox_id: int, aliases: dict[str, Any]) -> Q:
+def _rule_q(rule: dict[str, Any], channel: str, inbox_id: int) -> Q:
     field, op, value = rule["field"], rule["op"], rule["value"]
     if field in BUILTIN_FIELDS:
         if op == "equals":
@@ -188,10 +189,14 @@ def _rule_q(rule: dict[str, Any], channel: str, inbox_id: int, aliases: dict[str
         if op in ("is_empty", "not_empty"):
             missing = Q(**{f"attributes__{key}__isnull": True}) | Q(**{f"attributes__{key}": ""})
             return missing if op == "is_empty" else ~missing
-        lookup = {"equals": "iexact", "contains": "icontains", "before": "lt", "after": "gt"}[op]
-        alias = f"attribute_{len(aliases)}"
-        aliases[alias] = path
-        return Q(**{f"{alias}__{lookup}": value})
+        if op == "equals":
+            return Q(**{f"attributes__{key}__iexact": value})
+        if op == "contains":
+            return Q(**{f"attributes__{key}__icontains": value})
+        # Dates (ISO) and numbers compare as text of the same shape; a lookup expression on
+        # the value as text (KT), not on the JSON.
+        compare = LessThan if op == "before" else GreaterThan
+        return Q(compare(path, value))
     return Q(pk__in=[])
 
 
@@ -203,11 +208,10 @@ def contacts_for(campaign: Any, definition: dict[str, Any] | None = None) -> Any
     rules = definition["rules"]
     included = definition["include"]
     selected = Q(pk__in=[])
-    aliases: dict[str, Any] = {}
     if rules:
         combined = Q()
         for rule in rules:
-            q = _rule_q(rule, campaign.channel, campaign.inbox_id, aliases)
+            q = _rule_q(rule, campaign.channel, campaign.inbox_id)
             combined = (combined | q) if definition["match"] == "any" and combined else combined & q
         selected |= combined
     if included["contacts"]:
@@ -215,7 +219,7 @@ def contacts_for(campaign: Any, definition: dict[str, Any] | None = None) -> Any
     if included["addresses"]:
         owners = Identity.objects.filter(normalised__in=included["addresses"]).values("contact_id")
         selected |= Q(pk__in=owners)
-    return base.alias(**aliases).filter(selected) if aliases else base.filter(selected)
+    return base.filter(selected)
 
 
 def excluded_contacts(definition: dict[str, Any]) -> tuple[list[int], list[str]]:
