@@ -359,6 +359,10 @@ class ContactEvent(models.Model):
         NOTE_ADDED = "note_added", _("Note added")
         NOTE_EDITED = "note_edited", _("Note edited")
         NOTE_DELETED = "note_deleted", _("Note deleted")
+        # contacts.consent_actions: the rows themselves are Consent and OptOut.
+        CONSENT_CHANGED = "consent_changed", _("Marketing consent changed")
+        OPTED_OUT = "opted_out", _("Opted out of campaigns")
+        OPTED_IN = "opted_in", _("Subscribed to campaigns again")
 
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=32, choices=Kind.choices)

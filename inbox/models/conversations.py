@@ -250,6 +250,10 @@ class ConversationEvent(models.Model):
         CONTACT_CONFIRMED = "contact_confirmed", _("Contact confirmed")
         REPLY_SENT = "reply_sent", _("Reply sent")
         DELIVERY_FAILED = "delivery_failed", _("Delivery failed")
+        # The sender left or rejoined campaigns on this channel (a keyword, an agent, the
+        # provider); the row itself is a contacts.consent.OptOut.
+        OPTED_OUT = "opted_out", _("Opted out of campaigns")
+        OPTED_IN = "opted_in", _("Subscribed to campaigns again")
 
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=32, choices=Kind.choices)

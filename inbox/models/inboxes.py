@@ -283,6 +283,8 @@ class InboxEvent(models.Model):
         MEMBER_REMOVED = "member_removed", _("Member removed")
         CHANNEL_ADDED = "channel_added", _("Channel added")
         CHANNEL_REMOVED = "channel_removed", _("Channel removed")
+        # Settings → Inboxes → an inbox → Campaigns (campaigns.actions.settings).
+        CAMPAIGN_SETTINGS_CHANGED = "campaign_settings_changed", _("Campaign settings changed")
 
     inbox = models.ForeignKey(Inbox, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=32, choices=Kind.choices)
