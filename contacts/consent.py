@@ -11,6 +11,10 @@ and a START processed out of order still end the way the customer meant.
 - `OptOut`: the customer's "stop" (or "start" again) on a channel, by keyword, agent,
   provider (Twilio 21610) or unsubscribe link. Every campaign, marketing or service, skips an
   identity whose latest row on the channel is an opt-out.
+
+Rows are written only through contacts.consent_actions (each with a ContactEvent). Both go
+with their identity (CASCADE): anonymising a contact removes every identity and deleting it
+removes everything, so no evidence or reason outlives an erasure (tests/test_consent.py).
 """
 
 from typing import Any, ClassVar
@@ -186,10 +190,49 @@ class OptOut(models.Model):
 
 def latest_by_scope(identity_ids: list[int]) -> dict[tuple[int, str], "OptOut"]:
     """The latest opt-out row per (identity, channel), for the contact card: one query."""
-    rows: QuerySet[OptOut] = OptOut.objects.filter(identity_id__in=identity_ids).order_by(
-        "identity_id", "scope", "-at", "-id"
+    rows: QuerySet[OptOut] = (
+        OptOut.objects.filter(identity_id__in=identity_ids)
+        .select_related("actor")
+        .order_by("identity_id", "scope", "-at", "-id")
     )
     latest: dict[tuple[int, str], OptOut] = {}
     for row in rows:
         latest.setdefault((row.identity_id, row.scope), row)
     return latest
+
+
+# The channel of an identity's kind, for the contact card (its opt-outs and consent purpose).
+CHANNEL_OF_KIND = {kind: channel for channel, kind in KIND_OF_CHANNEL.items()}
+
+
+def identity_for_channel(channel: str, address: str, *, fallback: Any = None) -> Any:
+    """The identity an opt-out on `channel` from `address` (normalised) belongs to: the one
+    campaigns on that channel send to (an SMS STOP from a number stops the SMS campaigns to
+    that phone identity, even when the conversation matched its WhatsApp twin), else
+    `fallback` (the conversation's identity). None when neither exists."""
+    # Imported here: contacts.models imports this module at its end (a cycle at import).
+    from contacts.models import Identity
+
+    kind = KIND_OF_CHANNEL.get(channel)
+    if fallback is not None and fallback.kind == kind:
+        return fallback
+    found = (
+        Identity.objects.select_related("contact").filter(kind=kind, normalised=address).first()
+        if kind and address
+        else None
+    )
+    return found or fallback
+
+
+def consents_by_identity(identity_ids: list[int]) -> dict[int, list["Consent"]]:
+    """Every consent row of these identities, newest first, for the contact card: one query.
+    (Consent rows are few per identity — each is a person's act, not a machine's.)"""
+    rows: QuerySet[Consent] = (
+        Consent.objects.filter(identity_id__in=identity_ids)
+        .select_related("actor")
+        .order_by("identity_id", "-at", "-id")
+    )
+    found: dict[int, list[Consent]] = {}
+    for row in rows:
+        found.setdefault(row.identity_id, []).append(row)
+    return found
