@@ -209,7 +209,7 @@ class CampaignForm(forms.Form):
             "match": data.get("match", "all"),
             "rules": self.rules,
             "include": {
-                "contacts": self.campaign.audience.get("include", {}).get("contacts", []),
+                "contacts": picked_contacts(self.campaign, self.data),
                 "addresses": include,
             },
             "exclude": {
@@ -264,6 +264,22 @@ def initial_for(campaign: Any) -> dict[str, Any]:
         "window_end": campaign.window_end,
         "rate": campaign.rate,
     }
+
+
+def picked_contacts(campaign: Any, data: Any) -> list[int]:
+    """The include list's picked contacts: those kept, plus the one just added, less the one
+    just removed (the editor's "Add" and "Remove" buttons submit the form)."""
+    kept = (
+        [int(pk) for pk in data.getlist("include_contacts") if str(pk).isdigit()]
+        if hasattr(data, "getlist")
+        else list(campaign.audience.get("include", {}).get("contacts", []))
+    )
+    added, removed = str(data.get("include_contact", "")), str(data.get("remove_contact", ""))
+    if added.isdigit() and int(added) not in kept:
+        kept.append(int(added))
+    if removed.isdigit():
+        kept = [pk for pk in kept if pk != int(removed)]
+    return kept[: audience.MAX_LISTED]
 
 
 def rules_from(data: Any) -> list[dict[str, str]]:

@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -19,9 +19,11 @@ from campaigns.access import access_campaign
 from campaigns.actions import campaigns as actions
 from campaigns.campaign_forms import WEEKDAYS, CampaignForm, TestSendForm, initial_for
 from campaigns.models import Template
+from contacts.models import MIN_SEARCH_LENGTH, Contact
 from inbox.channels import DeliveryError
 from inbox.variables import variables_menu
 from lib.errors import ActionRefused
+from lib.forms import SearchForm
 from lib.htmx import render_page
 
 
@@ -68,19 +70,28 @@ def _preview_context(campaign: Any, *, after: int = 0, selected: int | None = No
 
 
 def _editor(
-    request: AuthenticatedRequest, campaign: Any, form: CampaignForm, *, status: int = 200
+    request: AuthenticatedRequest,
+    campaign: Any,
+    form: CampaignForm,
+    *,
+    status: int = 200,
+    add_rule: bool = False,
 ) -> HttpResponse:
     draft = _draft(campaign, form) if form.is_bound else campaign
     if not form.is_bound:
         draft = copy(campaign)
         draft.prefix = actions.company_prefix(campaign.inbox)
     rules = form.rules if form.is_bound else list((campaign.audience or {}).get("rules", []))
-    if form.is_bound and request.POST.get("add_rule"):
+    if add_rule or (form.is_bound and request.POST.get("add_rule")):
         rules = [*rules, {"field": "", "op": "", "value": ""}]
     if not rules:
         rules = [{"field": "", "op": "", "value": ""}]
     form.fields["body"].widget.attrs["data-segments-prefix"] = draft.prefix
+    picked_ids = list((draft.audience or {}).get("include", {}).get("contacts", []))
     context = {
+        "picked": list(
+            Contact.objects.visible_to(request.user).filter(pk__in=picked_ids).order_by("pk")
+        ),
         "campaign": campaign,
         "draft": draft,
         "form": form,
@@ -127,14 +138,11 @@ def edit(request: AuthenticatedRequest, campaign_id: int) -> HttpResponse:
         messages.error(request, refused.message)
         return redirect("campaigns:detail", campaign.pk)
     campaign.refresh_from_db()
-    if (
-        request.POST.get("add_rule")
-        or request.POST.get("remove_rule")
-        or request.POST.get("use_template")
-    ):
-        bound = CampaignForm(initial=initial_for(campaign), campaign=campaign)
-        response = _editor(request, campaign, bound)
-        return response
+    stays = ("add_rule", "remove_rule", "use_template", "include_contact", "remove_contact")
+    if any(request.POST.get(name) for name in stays):
+        # Saved, and the editor again: with a new empty rule row when one was asked for.
+        fresh = CampaignForm(initial=initial_for(campaign), campaign=campaign)
+        return _editor(request, campaign, fresh, add_rule=bool(request.POST.get("add_rule")))
     if request.POST.get("launch"):
         return redirect("campaigns:launch", campaign.pk)
     if request.POST.get("send_test"):
@@ -142,6 +150,23 @@ def edit(request: AuthenticatedRequest, campaign_id: int) -> HttpResponse:
         return redirect("campaigns:edit", campaign.pk)
     messages.success(request, _("Saved."))
     return redirect("campaigns:edit", campaign.pk)
+
+
+def contact_search(request: AuthenticatedRequest, campaign_id: int) -> HttpResponse:
+    """Contacts to pick for the include list (name, company, phone or e-mail; at least three
+    characters), each with an "Add" button of the editor's form."""
+    campaign = access_campaign(request.user, campaign_id, manage=True)
+    form = SearchForm(request.GET)
+    query = form.cleaned_data["q"] if form.is_valid() else ""
+    found = (
+        list(Contact.objects.visible_to(request.user).search(query).order_by("pk")[:10])
+        if len(query) >= MIN_SEARCH_LENGTH
+        else []
+    )
+    context = {"campaign": campaign, "found": found, "query": query}
+    # The fragment only: its "Add" buttons belong to the editor's form (the page's search box
+    # asks for it with htmx; pasting numbers and addresses works without JavaScript).
+    return render(request, "campaigns/edit.html#contact-picks", context)
 
 
 @require_POST

@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:campaign_id>/recipients.csv", views.export, name="export"),
     path("<int:campaign_id>/edit/", editor_views.edit, name="edit"),
     path("<int:campaign_id>/preview/", editor_views.preview_fragment, name="preview"),
+    path("<int:campaign_id>/contacts/", editor_views.contact_search, name="contact_search"),
     path("<int:campaign_id>/test/", editor_views.test_send, name="test_send"),
     path("<int:campaign_id>/launch/", editor_views.launch, name="launch"),
     path("<int:campaign_id>/unschedule/", editor_views.unschedule, name="unschedule"),

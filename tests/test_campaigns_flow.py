@@ -146,3 +146,47 @@ def test_an_answer_shows_the_campaign_message_it_answers(
     assert "An answer to the campaign “Termin”" in text
     # The list shows the answer first; the thread shows the campaign message above it.
     assert text.index("Ihr Termin ist morgen") < text.rindex("Passt, danke!")
+
+
+def test_contacts_are_picked_for_the_include_list(client_for, max_manager, bob, inbox_a):
+    from campaigns.actions import campaigns as campaign_actions
+
+    greta = contact("Greta", "+49 170 7777777", company="Lindqvist AB")
+    campaign = campaign_actions.create_campaign(
+        inbox=inbox_a, actor=max_manager, name="Pick", channel="sms", type="service"
+    )
+    client = client_for(max_manager)
+    found = client.get(reverse("campaigns:contact_search", args=[campaign.pk]), {"q": "Gre"})
+    assert "Greta" in found.content.decode()
+    edit = reverse("campaigns:edit", args=[campaign.pk])
+    data = editor_post(sender=campaign.sender_id, include_contact=str(greta.pk), rule_count="0")
+    page = client.post(edit, data)
+    assert page.status_code == 200
+    assert 'name="include_contacts"' in page.content.decode()
+    campaign.refresh_from_db()
+    assert campaign.audience["include"]["contacts"] == [greta.pk]
+    data = editor_post(
+        sender=campaign.sender_id, include_contacts=[str(greta.pk)], remove_contact=str(greta.pk)
+    )
+    client.post(edit, data)
+    campaign.refresh_from_db()
+    assert campaign.audience["include"]["contacts"] == []
+    assert (
+        client_for(bob)
+        .get(reverse("campaigns:contact_search", args=[campaign.pk]), {"q": "Gre"})
+        .status_code
+        == 404
+    )
+
+
+def test_add_rule_gives_an_empty_row_and_keeps_the_others(client_for, max_manager, inbox_a):
+    from campaigns.actions import campaigns as campaign_actions
+
+    campaign = campaign_actions.create_campaign(
+        inbox=inbox_a, actor=max_manager, name="Rules", channel="sms", type="service"
+    )
+    edit = reverse("campaigns:edit", args=[campaign.pk])
+    page = client_for(max_manager).post(edit, editor_post(sender=campaign.sender_id, add_rule="1"))
+    text = page.content.decode()
+    assert 'name="rule_count" value="2"' in text
+    assert 'value="Nordlicht"' in text
