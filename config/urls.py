@@ -13,6 +13,7 @@ urlpatterns = [
     path("inbox/", include("inbox.urls")),
     path("routing/", include("inbox.routing_urls")),
     path("settings/", include("inbox.settings_urls")),
+    path("settings/", include("campaigns.settings_urls")),
     path("contacts/", include("contacts.urls")),
     path("campaigns/templates/", include("campaigns.template_urls")),
     path("campaigns/", include("campaigns.urls")),

@@ -2,4 +2,5 @@
 pause, resume, cancel, test send), templates, and the inbox's campaign settings."""
 
 from campaigns.actions import campaigns as campaigns
+from campaigns.actions import settings as settings
 from campaigns.actions import templates as templates
