@@ -19,6 +19,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from inbox.actions.opt_out import record_refusal_opt_out
 from inbox.channels import (
     NO_SENDER,
     PermanentFailure,
@@ -158,6 +159,9 @@ def _settle(message: Message, status: str, reason: str, code: str) -> None:
             status=status,
             code=code,
         )
+        if status == DeliveryStatus.FAILED:
+            # Twilio 21610: the recipient unsubscribed; campaigns must skip them too.
+            record_refusal_opt_out(message, code)
         _touch(message.conversation_id)
     logger.warning("message %s: %s (%s %s)", message.pk, status, code, reason)
 
@@ -204,6 +208,7 @@ def record_status(
                 status=status,
                 code=error_code,
             )
+            record_refusal_opt_out(message, error_code)
         if changed:
             _touch(message.conversation_id)
     return bool(changed)

@@ -2,6 +2,7 @@
 and the composer — with a fixed number of queries however long the thread is."""
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -9,11 +10,13 @@ from django.db.models import Exists, OuterRef, Q, prefetch_related_objects
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from contacts.consent import OptOut, OptOutSource
 from inbox.access import inbox_role, rights_in
 from inbox.delivery import explain as explain_delivery
 from inbox.list import conversation_title, display_address
 from inbox.models import (
     Attachment,
+    Channel,
     Comment,
     Conversation,
     ConversationEvent,
@@ -22,6 +25,7 @@ from inbox.models import (
     Direction,
     Message,
 )
+from inbox.optout_hint import sounds_like_opt_out
 from inbox.variables import variables_menu
 
 # The latest messages of a thread; older ones are a link away (design point: long threads).
@@ -92,6 +96,7 @@ def thread_entries(
         event.text = event_text(event)  # type: ignore[attr-defined]
         entries.append(Entry("event", event))
     entries.sort(key=lambda e: (e.at, {"event": 0, "message": 1, "comment": 2}[e.kind]))
+    opt_out_hints(conversation, messages)
     pending = any(m.direction == Direction.OUTBOUND and m.status in PENDING for m in messages)
     return entries, truncated, pending
 
@@ -116,7 +121,58 @@ def event_text(event: ConversationEvent) -> str:
         return _("%(actor)s set the status to %(status)s") % {"actor": actor, "status": new}
     if event.kind == kind.CREATED:
         return _("Conversation started")
+    if event.kind in (kind.OPTED_OUT, kind.OPTED_IN):
+        return opt_out_text(event, actor)
     return f"{event.get_kind_display()} · {actor}"
+
+
+def opt_out_text(event: ConversationEvent, actor: str) -> str:
+    """One line for an opt-out or re-subscription, e.g. "Opted out of SMS campaigns by
+    replying STOP"."""
+    data = event.data or {}
+    values = {
+        "actor": actor,
+        "channel": dict(Channel.choices).get(data.get("channel", ""), data.get("channel", "")),
+        "keyword": data.get("keyword", ""),
+        "code": data.get("code", ""),
+    }
+    source = data.get("source")
+    if event.kind == ConversationEvent.Kind.OPTED_IN:
+        if source == OptOutSource.KEYWORD:
+            return _("Subscribed to %(channel)s campaigns again by replying %(keyword)s") % values
+        return _("%(actor)s subscribed the contact to %(channel)s campaigns again") % values
+    if source == OptOutSource.KEYWORD:
+        return _("Opted out of %(channel)s campaigns by replying %(keyword)s") % values
+    if source == OptOutSource.PROVIDER:
+        return (
+            _(
+                "The provider reports that the recipient unsubscribed (error %(code)s): "
+                "opted out of %(channel)s campaigns"
+            )
+            % values
+        )
+    return _("%(actor)s marked the contact as opted out of %(channel)s campaigns") % values
+
+
+def opt_out_hints(conversation: Conversation, messages: Sequence[Message]) -> None:
+    """Mark the inbound messages that sound like "stop" (inbox.optout_hint) but were not
+    recorded as an opt-out, `offer_opt_out`, for the thread's "Mark as opted out". No query
+    unless one does; then two: whether the sender is opted out now, and which of those
+    messages already have their opt-out (a keyword the inbox acted on)."""
+    hinted = [
+        m for m in messages if m.direction == Direction.INBOUND and sounds_like_opt_out(m.body)
+    ]
+    if not hinted or conversation.identity_id is None:
+        return
+    if OptOut.objects.is_opted_out(conversation.identity_id, conversation.channel):
+        return
+    recorded = set(
+        OptOut.objects.filter(message_id__in=[m.pk for m in hinted]).values_list(
+            "message_id", flat=True
+        )
+    )
+    for message in hinted:
+        message.offer_opt_out = message.pk not in recorded  # type: ignore[attr-defined]
 
 
 def members_for_assignment(conversation: Conversation) -> list[User]:

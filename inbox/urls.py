@@ -1,6 +1,6 @@
 from django.urls import path
 
-from inbox import contact_send_views, conversation_views, views
+from inbox import contact_send_views, conversation_views, optout_views, views
 
 app_name = "inbox"
 
@@ -49,6 +49,7 @@ urlpatterns = [
     ),
     path("m/<int:message_id>/comment/", conversation_views.message_comment, name="message_comment"),
     path("m/<int:message_id>/retry/", conversation_views.message_retry, name="message_retry"),
+    path("m/<int:message_id>/opt-out/", optout_views.message_opt_out, name="message_opt_out"),
     path(
         "a/<int:attachment_id>/",
         conversation_views.attachment_download,

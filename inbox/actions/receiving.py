@@ -15,6 +15,7 @@ from contacts.identities import CHANNEL_KINDS
 from contacts.matching import Match, match_contacts
 from contacts.models import Contact, Identity
 from inbox.actions.conversations import MAX_BODY, next_number, preview
+from inbox.hooks import run_inbound
 from inbox.language import guess_language
 from inbox.models import (
     Attachment,
@@ -96,6 +97,8 @@ def receive_message(incoming: IncomingMessage) -> Received:
     try:
         with transaction.atomic():
             message = _store(incoming, incoming.received_at or timezone.now())
+            # What later apps do with a new message (a STOP leaves campaigns): inbox.hooks.
+            run_inbound(message)
     except IntegrityError:
         message = Message.objects.get(
             provider=incoming.provider, provider_message_id=incoming.provider_message_id
