@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
 from contacts.attributes import is_profile_editable, profile
+from contacts.consent_panel import consent_context
 from contacts.forms import AGENT_IDENTITY_KINDS, IdentityForm
 from contacts.identities import PHONE_KINDS
 from contacts.merging import undo_blocker
@@ -118,6 +119,8 @@ def panel_context(user: Any, contact: Contact, tab: str, **extra: Any) -> dict[s
     elif tab == "identities":
         context.setdefault("identity_form", IdentityForm())
         context["identity_kinds"] = AGENT_IDENTITY_KINDS
+        # Two queries: the latest opt-outs and the consent history of the addresses.
+        context.update(consent_context(contact, **extra))
     elif tab == "profile":
         shown = profile(contact, definitions)
         context["attributes"] = [row for row in shown if row.has_value]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from contacts import identity_views, manage_views, merge_views, views
+from contacts import consent_views, identity_views, manage_views, merge_views, views
 
 app_name = "contacts"
 
@@ -22,6 +22,16 @@ urlpatterns = [
         "identities/<int:identity_id>/remove/",
         identity_views.identity_remove,
         name="identity_remove",
+    ),
+    path(
+        "identities/<int:identity_id>/consent/",
+        consent_views.identity_consent,
+        name="identity_consent",
+    ),
+    path(
+        "identities/<int:identity_id>/opt-out/",
+        consent_views.identity_opt_out,
+        name="identity_opt_out",
     ),
     path("<int:contact_id>/merge/<int:other_id>/", merge_views.merge, name="merge"),
     path("merges/<int:event_id>/undo/", merge_views.merge_undo, name="merge_undo"),
