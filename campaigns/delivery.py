@@ -96,7 +96,9 @@ def take_budget(sender_id: int, rate: float, costs: list[int]) -> int:
 def effective_rate(campaign: Campaign, inbox_settings: CampaignSettings | None = None) -> float:
     if campaign.rate:
         return max(0.1, float(campaign.rate))
-    inbox_settings = inbox_settings or CampaignSettings.objects.for_inbox(campaign.inbox)
+    if inbox_settings is None:  # read only: a report must not create the settings row
+        found = CampaignSettings.objects.filter(inbox_id=campaign.inbox_id).first()
+        inbox_settings = found or CampaignSettings(inbox_id=campaign.inbox_id)
     return inbox_settings.rate_for(campaign.channel)
 
 

@@ -5,6 +5,7 @@ import csv
 from collections.abc import Iterator
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, StreamingHttpResponse
@@ -19,7 +20,6 @@ from campaigns.access import access_campaign, can_manage, visible_campaigns
 from campaigns.actions import campaigns as actions
 from campaigns.campaign_forms import NewCampaignForm, RecipientFilterForm
 from campaigns.models import CampaignRecipient, CampaignStatus, RecipientStatus
-from config.celery import app as celery_app
 from inbox.access import managed_inboxes, manages_any_inbox
 from lib.errors import refusals_answered_by
 from lib.htmx import render_page
@@ -125,7 +125,7 @@ def _recipients(request: AuthenticatedRequest, campaign: Any) -> dict[str, Any]:
 
 def detail(request: AuthenticatedRequest, campaign_id: int) -> HttpResponse:
     campaign = access_campaign(request.user, campaign_id)
-    if celery_app.conf.task_always_eager and campaign.status in LIVE:
+    if settings.CAMPAIGN_TICK_IN_REQUESTS and campaign.status in LIVE:
         # Without a broker (make run on SQLite) there is no beat: the open report paces.
         delivery.tick()
         campaign.refresh_from_db()

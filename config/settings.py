@@ -377,6 +377,9 @@ ANYMAIL = {
     "WEBHOOK_SECRET": env.str("ANYMAIL_WEBHOOK_SECRET", default=""),
 }
 
+# Without a broker there is no beat: an open campaign report runs the pacing tick itself
+# (make run on SQLite). With Redis, the beat does it.
+CAMPAIGN_TICK_IN_REQUESTS = env.bool("CAMPAIGN_TICK_IN_REQUESTS", default=not REDIS_URL)
 # The zone of campaign send windows for a recipient whose own zone is unknown.
 CAMPAIGN_TIME_ZONE = env.str("CAMPAIGN_TIME_ZONE", default="Europe/Berlin")
 SMS_BACKEND = env.str("SMS_BACKEND", default="console")

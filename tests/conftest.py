@@ -59,6 +59,8 @@ def _fast_tests(settings) -> Iterator[None]:
     a real worker (the `celery_worker` fixture)."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    # Tests run the campaigns' pacing tick themselves (or a beat thread does).
+    settings.CAMPAIGN_TICK_IN_REQUESTS = False
     eager = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = True
     yield

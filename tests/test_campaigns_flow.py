@@ -190,3 +190,30 @@ def test_add_rule_gives_an_empty_row_and_keeps_the_others(client_for, max_manage
     text = page.content.decode()
     assert 'name="rule_count" value="2"' in text
     assert 'value="Nordlicht"' in text
+
+
+@pytest.mark.parametrize("recipients", [3, 60])
+def test_the_report_and_the_list_take_a_fixed_number_of_queries(
+    client_for, max_manager, inbox_a, recipients, django_assert_max_num_queries
+):
+    from campaigns.actions import campaigns as campaign_actions
+
+    campaign = campaign_actions.create_campaign(
+        inbox=inbox_a, actor=max_manager, name="Count", channel="sms", type="service"
+    )
+    for n in range(recipients):
+        person = ContactFactory(first_name=f"P{n}")
+        CampaignRecipient.objects.create(
+            campaign=campaign,
+            contact=person,
+            identity=identity(person, "phone", f"+49170{n:07d}"),
+            address=f"+49170{n:07d}",
+            status=RecipientStatus.SENT,
+        )
+    Campaign.objects.filter(pk=campaign.pk).update(status=CampaignStatus.SENDING)
+    client = client_for(max_manager)
+    client.get(reverse("campaigns:index"))  # the session and the scope are cached after this
+    with django_assert_max_num_queries(7):
+        assert client.get(reverse("campaigns:detail", args=[campaign.pk])).status_code == 200
+    with django_assert_max_num_queries(5):
+        assert client.get(reverse("campaigns:index")).status_code == 200
