@@ -11,6 +11,11 @@ class CampaignsConfig(AppConfig):
         # import campaigns, DESIGN.md §3): a STOP, START or HELP answered to any inbox is
         # acted on in the transaction that stores it.
         from campaigns.inbound import on_inbound
+        from campaigns.replies import on_reply
+        from campaigns.template_views import composer_tool
+        from inbox.composer_tools import register_composer_tool
         from inbox.hooks import register_inbound
 
+        register_composer_tool("templates", composer_tool)
+        register_inbound(on_reply)  # first: the campaign message appears above the answer
         register_inbound(on_inbound)

@@ -17,6 +17,7 @@ urlpatterns = [
     path("contacts/", include("contacts.urls")),
     path("campaigns/templates/", include("campaigns.template_urls")),
     path("campaigns/", include("campaigns.urls")),
+    path("webhooks/campaigns/", include("campaigns.webhook_urls")),
     path("webhooks/", include("inbox.webhook_urls")),
     # django-anymail's inbound (and tracking) webhooks: /anymail/<esp>/inbound/, answering
     # 400 to a payload they cannot read (inbox/channels/email/webhooks.py)

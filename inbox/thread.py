@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from contacts.consent import OptOut, OptOutSource
 from inbox.access import inbox_role, rights_in
+from inbox.composer_tools import composer_tools
 from inbox.delivery import explain as explain_delivery
 from inbox.list import conversation_title, display_address
 from inbox.models import (
@@ -121,6 +122,8 @@ def event_text(event: ConversationEvent) -> str:
         return _("%(actor)s set the status to %(status)s") % {"actor": actor, "status": new}
     if event.kind == kind.CREATED:
         return _("Conversation started")
+    if event.kind == kind.CAMPAIGN_REPLY:
+        return _("An answer to the campaign “%(name)s”") % {"name": data.get("name", "")}
     if event.kind in (kind.OPTED_OUT, kind.OPTED_IN):
         return opt_out_text(event, actor)
     return f"{event.get_kind_display()} · {actor}"
@@ -203,5 +206,6 @@ def thread_context(
         "client_id": uuid.uuid4(),
         # Called by the template only when it draws the composer's variables menu.
         "variables": variables_menu,
+        "composer_tools": composer_tools(user, conversation),
         **extra,
     }

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_organisation_authors_may_edit_notes'),
+        ("accounts", "0002_organisation_authors_may_edit_notes"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='organisation',
-            name='variables',
-            field=models.JSONField(blank=True, default=dict, verbose_name='more account variables'),
+            model_name="organisation",
+            name="variables",
+            field=models.JSONField(blank=True, default=dict, verbose_name="more account variables"),
         ),
     ]

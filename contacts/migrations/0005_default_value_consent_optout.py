@@ -7,63 +7,193 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contacts', '0004_search_text_statistics'),
+        ("contacts", "0004_search_text_statistics"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='attributedefinition',
-            name='default_value',
-            field=models.CharField(blank=True, help_text='Inserted in messages when a contact has no value.', max_length=200, verbose_name='default value'),
+            model_name="attributedefinition",
+            name="default_value",
+            field=models.CharField(
+                blank=True,
+                help_text="Inserted in messages when a contact has no value.",
+                max_length=200,
+                verbose_name="default value",
+            ),
         ),
         migrations.CreateModel(
-            name='Consent',
+            name="Consent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('purpose', models.CharField(choices=[('marketing_sms', 'Marketing by SMS'), ('marketing_whatsapp', 'Marketing by WhatsApp'), ('marketing_email', 'Marketing by e-mail')], max_length=32, verbose_name='purpose')),
-                ('state', models.CharField(choices=[('granted', 'Granted'), ('withdrawn', 'Withdrawn')], max_length=16, verbose_name='state')),
-                ('basis', models.CharField(choices=[('consent', 'Consent'), ('existing_customer', 'Existing customer')], default='consent', max_length=32, verbose_name='basis')),
-                ('source', models.CharField(choices=[('form', 'Form'), ('import', 'Import'), ('crm', 'CRM'), ('agent', 'Agent'), ('keyword', 'Keyword')], max_length=16, verbose_name='source')),
-                ('evidence', models.TextField(blank=True, help_text='Where and how it was given: the form, the import file, the conversation.', verbose_name='evidence')),
-                ('reason', models.CharField(blank=True, max_length=300, verbose_name='reason')),
-                ('at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='given or withdrawn at')),
-                ('recorded_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('identity', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='consents', to='contacts.identity')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "purpose",
+                    models.CharField(
+                        choices=[
+                            ("marketing_sms", "Marketing by SMS"),
+                            ("marketing_whatsapp", "Marketing by WhatsApp"),
+                            ("marketing_email", "Marketing by e-mail"),
+                        ],
+                        max_length=32,
+                        verbose_name="purpose",
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("granted", "Granted"), ("withdrawn", "Withdrawn")],
+                        max_length=16,
+                        verbose_name="state",
+                    ),
+                ),
+                (
+                    "basis",
+                    models.CharField(
+                        choices=[
+                            ("consent", "Consent"),
+                            ("existing_customer", "Existing customer"),
+                        ],
+                        default="consent",
+                        max_length=32,
+                        verbose_name="basis",
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("form", "Form"),
+                            ("import", "Import"),
+                            ("crm", "CRM"),
+                            ("agent", "Agent"),
+                            ("keyword", "Keyword"),
+                        ],
+                        max_length=16,
+                        verbose_name="source",
+                    ),
+                ),
+                (
+                    "evidence",
+                    models.TextField(
+                        blank=True,
+                        help_text="Where and how it was given: the form, the import file, the conversation.",
+                        verbose_name="evidence",
+                    ),
+                ),
+                ("reason", models.CharField(blank=True, max_length=300, verbose_name="reason")),
+                (
+                    "at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="given or withdrawn at"
+                    ),
+                ),
+                ("recorded_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "identity",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="consents",
+                        to="contacts.identity",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'consent',
-                'verbose_name_plural': 'consents',
-                'ordering': ['-at', '-id'],
-                'indexes': [models.Index(fields=['identity', 'purpose', 'at'], name='consent_state_idx')],
+                "verbose_name": "consent",
+                "verbose_name_plural": "consents",
+                "ordering": ["-at", "-id"],
+                "indexes": [
+                    models.Index(fields=["identity", "purpose", "at"], name="consent_state_idx")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='OptOut',
+            name="OptOut",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('scope', models.CharField(max_length=16, verbose_name='channel')),
-                ('action', models.CharField(choices=[('out', 'Opted out'), ('in', 'Subscribed again')], default='out', max_length=8, verbose_name='action')),
-                ('source', models.CharField(choices=[('keyword', 'Keyword'), ('agent', 'Agent'), ('provider', 'Provider'), ('link', 'Unsubscribe link')], max_length=16, verbose_name='source')),
-                ('keyword', models.CharField(blank=True, max_length=50, verbose_name='keyword')),
-                ('campaign_id', models.BigIntegerField(blank=True, null=True)),
-                ('message_id', models.BigIntegerField(blank=True, null=True)),
-                ('provider_code', models.CharField(blank=True, max_length=32)),
-                ('reason', models.CharField(blank=True, max_length=300, verbose_name='reason')),
-                ('at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('recorded_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('identity', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='opt_outs', to='contacts.identity')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("scope", models.CharField(max_length=16, verbose_name="channel")),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[("out", "Opted out"), ("in", "Subscribed again")],
+                        default="out",
+                        max_length=8,
+                        verbose_name="action",
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("keyword", "Keyword"),
+                            ("agent", "Agent"),
+                            ("provider", "Provider"),
+                            ("link", "Unsubscribe link"),
+                        ],
+                        max_length=16,
+                        verbose_name="source",
+                    ),
+                ),
+                ("keyword", models.CharField(blank=True, max_length=50, verbose_name="keyword")),
+                ("campaign_id", models.BigIntegerField(blank=True, null=True)),
+                ("message_id", models.BigIntegerField(blank=True, null=True)),
+                ("provider_code", models.CharField(blank=True, max_length=32)),
+                ("reason", models.CharField(blank=True, max_length=300, verbose_name="reason")),
+                ("at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("recorded_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "identity",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="opt_outs",
+                        to="contacts.identity",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'opt-out',
-                'verbose_name_plural': 'opt-outs',
-                'ordering': ['-at', '-id'],
-                'indexes': [models.Index(fields=['identity', 'scope', 'at'], name='optout_state_idx')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('message_id__isnull', False)), fields=('message_id', 'scope'), name='optout_once_per_message')],
+                "verbose_name": "opt-out",
+                "verbose_name_plural": "opt-outs",
+                "ordering": ["-at", "-id"],
+                "indexes": [
+                    models.Index(fields=["identity", "scope", "at"], name="optout_state_idx")
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("message_id__isnull", False)),
+                        fields=("message_id", "scope"),
+                        name="optout_once_per_message",
+                    )
+                ],
             },
         ),
     ]

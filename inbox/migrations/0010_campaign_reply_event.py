@@ -4,15 +4,30 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('inbox', '0009_event_kinds_opt_out_campaign_settings'),
+        ("inbox", "0009_event_kinds_opt_out_campaign_settings"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='conversationevent',
-            name='kind',
-            field=models.CharField(choices=[('created', 'Conversation started'), ('assigned', 'Assigned'), ('unassigned', 'Unassigned'), ('status', 'Status changed'), ('contact_linked', 'Contact linked'), ('contact_unlinked', 'Contact unlinked'), ('contact_confirmed', 'Contact confirmed'), ('reply_sent', 'Reply sent'), ('delivery_failed', 'Delivery failed'), ('opted_out', 'Opted out of campaigns'), ('opted_in', 'Subscribed to campaigns again'), ('campaign_reply', 'Answer to a campaign')], max_length=32),
+            model_name="conversationevent",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("created", "Conversation started"),
+                    ("assigned", "Assigned"),
+                    ("unassigned", "Unassigned"),
+                    ("status", "Status changed"),
+                    ("contact_linked", "Contact linked"),
+                    ("contact_unlinked", "Contact unlinked"),
+                    ("contact_confirmed", "Contact confirmed"),
+                    ("reply_sent", "Reply sent"),
+                    ("delivery_failed", "Delivery failed"),
+                    ("opted_out", "Opted out of campaigns"),
+                    ("opted_in", "Subscribed to campaigns again"),
+                    ("campaign_reply", "Answer to a campaign"),
+                ],
+                max_length=32,
+            ),
         ),
     ]

@@ -254,6 +254,7 @@ class ConversationEvent(models.Model):
         # provider); the row itself is a contacts.consent.OptOut.
         OPTED_OUT = "opted_out", _("Opted out of campaigns")
         OPTED_IN = "opted_in", _("Subscribed to campaigns again")
+        CAMPAIGN_REPLY = "campaign_reply", _("Answer to a campaign")
 
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=32, choices=Kind.choices)

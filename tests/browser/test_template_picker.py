@@ -2,15 +2,13 @@
 the conversation's inbox and channel, "/" in an empty reply opens it, the search narrows it,
 and a choice goes into the reply box.
 
-The composer (templates/inbox/_thread.html) does not include the button yet, so the test
-puts the rendered include into the reply form's bar, as the include line will."""
+The button is the campaigns app's composer tool (inbox.composer_tools), included in the reply
+form's bar."""
 
 import pytest
-from django.template.loader import render_to_string
 from playwright.sync_api import expect
 
 from campaigns.models import Template
-from campaigns.template_views import composer_tool
 from tests.browser.pages import log_in
 from tests.factories import PASSWORD, inbound, inbox_with
 
@@ -18,7 +16,7 @@ pytestmark = [pytest.mark.browser]
 
 
 @pytest.fixture
-def composer(transactional_db, alice, new_page, rf):
+def composer(transactional_db, alice, new_page):
     inbox = inbox_with("Kundenservice", members=[alice])
     conversation = inbound(inbox, channel="sms").conversation
     Template.objects.create(
@@ -26,23 +24,9 @@ def composer(transactional_db, alice, new_page, rf):
     )
     Template.objects.create(inbox=None, name="Opening hours", language="en", body="Open 9-17.")
     Template.objects.create(inbox=inbox, name="Per Mail", channel="email", language="en", body="x")
-    tool = composer_tool(alice, conversation)
-    assert tool is not None
-    button = render_to_string(tool["template"], tool, request=rf.get("/"))
     page = new_page()
     log_in(page, alice.email, PASSWORD)
     page.goto(f"/inbox/c/{conversation.pk}/")
-    page.evaluate(
-        """html => {
-            const bar = document.querySelector(".composer-form .composer-bar");
-            bar.insertAdjacentHTML("afterbegin", html);
-            const script = document.createElement("script");
-            script.src = bar.querySelector("script").src;  // inserted HTML runs no script
-            document.head.appendChild(script);
-            htmx.process(bar);
-        }""",
-        button,
-    )
     page.wait_for_function("window.switchboardTemplatePicker === true")
     return page
 
