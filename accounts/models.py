@@ -194,6 +194,9 @@ class AccountEvent(models.Model):
         LICENCE_REMOVED = "licence_removed", _("Licence removed")
         LICENCE_RESTORED = "licence_restored", _("Licence restored")
         ORGANISATION_UPDATED = "organisation_updated", _("Organisation updated")
+        TEMPLATE_CREATED = "template_created", _("Template created")
+        TEMPLATE_UPDATED = "template_updated", _("Template changed")
+        TEMPLATE_DELETED = "template_deleted", _("Template deleted")
 
     kind = models.CharField(max_length=32, choices=Kind.choices)
     actor = models.ForeignKey(

@@ -46,6 +46,7 @@ from campaigns.windows import next_opening
 from contacts.consent import opted_out
 from contacts.consent_actions import PROVIDER_OPT_OUT_CODES as OPT_OUT_CODES
 from contacts.consent_actions import record_provider_opt_out
+from contacts.models import Contact
 from inbox.channels import PermanentFailure, TransientFailure, UnknownOutcome
 
 logger = logging.getLogger("switchboard.campaigns")
@@ -204,12 +205,30 @@ def claim(recipient_id: int, channel: str, now: Any) -> bool:
     still_sending = Campaign.objects.filter(
         pk=OuterRef("campaign_id"), status=CampaignStatus.SENDING
     )
+    blocked = Contact.objects.filter(pk=OuterRef("contact_id"), is_blocked=True)
     return bool(
         CampaignRecipient.objects.filter(pk=recipient_id, status=RecipientStatus.QUEUED)
         .filter(Exists(still_sending))
         .exclude(opted_out(OuterRef("identity"), channel))
+        .exclude(Exists(blocked))
         .update(status=RecipientStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1)
     )
+
+
+def skip_if_stopped(recipient_id: int, channel: str) -> str:
+    """A row the claim refused because its identity opted out (an agent, the card, a link)
+    or its contact was blocked since the freeze: skipped with that reason, so the campaign
+    can complete. "" when neither (the campaign was paused, or another worker has it)."""
+    queued = CampaignRecipient.objects.filter(pk=recipient_id, status=RecipientStatus.QUEUED)
+    if queued.filter(opted_out(OuterRef("identity"), channel)).update(
+        status=RecipientStatus.SKIPPED, skip_reason=SkipReason.OPTED_OUT
+    ):
+        return SkipReason.OPTED_OUT
+    if queued.filter(contact__is_blocked=True).update(
+        status=RecipientStatus.SKIPPED, skip_reason=SkipReason.BLOCKED
+    ):
+        return SkipReason.BLOCKED
+    return ""
 
 
 def send_batch(recipient_ids: list[int]) -> dict[str, int]:
@@ -239,23 +258,11 @@ def send_batch(recipient_ids: list[int]) -> dict[str, int]:
             outcomes["postponed"] += 1
             continue
         if not claim(recipient.pk, campaign.channel, now):
-            outcomes[_not_claimed(recipient, campaign.channel)] += 1
+            outcomes[skip_if_stopped(recipient.pk, campaign.channel) or "not_claimed"] += 1
             continue
         recipient.attempts += 1
         outcomes[_send_one(campaign, recipient, senders)] += 1
     return dict(outcomes)
-
-
-def _not_claimed(recipient: CampaignRecipient, channel: str) -> str:
-    """A row its identity's opt-out kept from being claimed is skipped for that reason —
-    left queued, every tick would hand it out again and the campaign never complete. A row
-    of a paused campaign, or one another worker has, stays as it is."""
-    skipped = (
-        CampaignRecipient.objects.filter(pk=recipient.pk, status=RecipientStatus.QUEUED)
-        .filter(opted_out(OuterRef("identity"), channel))
-        .update(status=RecipientStatus.SKIPPED, skip_reason=SkipReason.OPTED_OUT)
-    )
-    return SkipReason.OPTED_OUT if skipped else "not_claimed"
 
 
 def _send_one(campaign: Campaign, recipient: CampaignRecipient, senders: Any) -> str:

@@ -183,7 +183,7 @@ def _reply(
     if not body:
         return None
     # No agent writes it: the author is None, which the thread shows as "Switchboard".
-    return queue_outbound(conversation, body=body, actor=None)  # type: ignore[arg-type]
+    return queue_outbound(conversation, body=body, actor=None)
 
 
 def reply_language(contact: Any, match: KeywordMatch, conversation: Conversation) -> str:

@@ -2,8 +2,10 @@
 campaigns (one service, one marketing, with skips, a failure, replies and an opt-out) and
 one scheduled newsletter. Once: a second run finds them and adds nothing."""
 
+import datetime
 import random
 from datetime import timedelta
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -92,7 +94,7 @@ def seed_campaigns(inboxes: dict[str, Inbox]) -> int:
     return len([c for c in (service, marketing, newsletter) if c])
 
 
-def _consents(rng: random.Random, now: object) -> None:
+def _consents(rng: random.Random, now: datetime.datetime) -> None:
     rows = []
     for identity in Identity.objects.filter(kind__in=["phone", "email"]).order_by("id"):
         if rng.random() < 0.3:
@@ -149,8 +151,8 @@ def _finished(
     name: str,
     kind: str,
     body: str,
-    audience: dict[str, object],
-    started: object,
+    audience: Any,
+    started: datetime.datetime,
     rng: random.Random,
 ) -> Campaign | None:
     campaign = actions.create_campaign(
@@ -163,7 +165,7 @@ def _finished(
     freeze.freeze(campaign.pk)
     sent = CampaignRecipient.objects.filter(campaign=campaign, status=RecipientStatus.QUEUED)
     for n, recipient in enumerate(sent.order_by("id")):
-        at = started + timedelta(seconds=n)  # type: ignore[operator]
+        at = started + timedelta(seconds=n)
         status = RecipientStatus.DELIVERED if rng.random() < 0.9 else RecipientStatus.SENT
         fields: dict[str, object] = {"status": status, "sent_at": at, "attempts": 1}
         fields["provider_message_id"] = f"SMdemo{campaign.pk:04d}{recipient.pk:08d}"
@@ -188,12 +190,12 @@ def _finished(
                 at=at + timedelta(minutes=3),
             )
         CampaignRecipient.objects.filter(pk=recipient.pk).update(**fields)
-    finished = started + timedelta(minutes=8)  # type: ignore[operator]
+    finished = started + timedelta(minutes=8)
     Campaign.objects.filter(pk=campaign.pk).update(
         status=CampaignStatus.COMPLETED,
         started_at=started,
         completed_at=finished,
-        created_at=started - timedelta(days=1),  # type: ignore[operator]
+        created_at=started - timedelta(days=1),
     )
     CampaignEvent.objects.record(campaign, CampaignEvent.Kind.COMPLETED)
     return campaign

@@ -40,6 +40,7 @@ class InboxConfig(AppConfig):
                 "inbox_settings:inboxes",
                 "inbox",
                 manages_any_inbox,
-                ("inboxes", "inbox_detail", "inbox_add"),
+                # The inbox's campaign settings (campaign_settings:inbox_campaigns) too.
+                ("inboxes", "inbox_detail", "inbox_add", "inbox_campaigns"),
             )
         )

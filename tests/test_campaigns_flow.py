@@ -217,3 +217,40 @@ def test_the_report_and_the_list_take_a_fixed_number_of_queries(
         assert client.get(reverse("campaigns:detail", args=[campaign.pk])).status_code == 200
     with django_assert_max_num_queries(5):
         assert client.get(reverse("campaigns:index")).status_code == 200
+
+
+def test_an_opt_out_or_a_block_after_the_freeze_skips_the_row_and_the_campaign_completes(
+    max_manager, inbox_a, sms, django_capture_on_commit_callbacks
+):
+    from campaigns.actions import campaigns as campaign_actions
+    from contacts.consent_actions import record_opt_out
+
+    eva = contact("Eva", "+49 170 1111111", company="Nordlicht")
+    olaf = contact("Olaf", "+49 170 2222222", company="Nordlicht")
+    contact("Ida", "+49 170 3333333", company="Nordlicht")
+    campaign = campaign_actions.create_campaign(
+        inbox=inbox_a, actor=max_manager, name="Late", channel="sms", type="service"
+    )
+    campaign_actions.update_campaign(
+        campaign,
+        actor=max_manager,
+        values={
+            "body": "Hallo",
+            "audience": {"rules": [{"field": "company", "op": "equals", "value": "Nordlicht"}]},
+            "window_days": [],
+            "rate": 10,
+        },
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        campaign_actions.launch_campaign(campaign, actor=max_manager)
+    record_opt_out(eva.identities.get(), channel="sms", source="agent", actor=max_manager)
+    olaf.is_blocked = True
+    olaf.save()
+    delivery.tick()
+    delivery.tick()
+    rows = {r.contact.first_name: r for r in CampaignRecipient.objects.select_related("contact")}
+    assert (rows["Eva"].status, rows["Eva"].skip_reason) == ("skipped", "opted_out")
+    assert (rows["Olaf"].status, rows["Olaf"].skip_reason) == ("skipped", "blocked")
+    assert [s.to for s in sms] == ["+491703333333"]
+    campaign.refresh_from_db()
+    assert campaign.status == CampaignStatus.COMPLETED

@@ -24,9 +24,10 @@ from inbox.models import Channel, Inbox, InboxEvent
 from inbox.variables import TemplateError, check_template
 from lib.errors import ActionRefused, Conflict
 
-TEMPLATE_CREATED = "template_created"
-TEMPLATE_UPDATED = "template_updated"
-TEMPLATE_DELETED = "template_deleted"
+# The same values in InboxEvent.Kind (an inbox's template) and AccountEvent.Kind (one for all).
+TEMPLATE_CREATED = InboxEvent.Kind.TEMPLATE_CREATED.value
+TEMPLATE_UPDATED = InboxEvent.Kind.TEMPLATE_UPDATED.value
+TEMPLATE_DELETED = InboxEvent.Kind.TEMPLATE_DELETED.value
 
 EDITABLE = ("inbox", "name", "channel", "language", "subject", "body")
 

@@ -86,9 +86,14 @@ def reply(
 
 
 def queue_outbound(
-    conversation: Conversation, *, body: str, actor: User, client_id: uuid.UUID | None = None
+    conversation: Conversation,
+    *,
+    body: str,
+    actor: User | None,
+    client_id: uuid.UUID | None = None,
 ) -> Message:
-    """The one path of every outbound message: a `queued` row, delivered after commit by
+    """The one path of every outbound message (actor None: Switchboard itself, e.g. an
+    opt-out confirmation): a `queued` row, delivered after commit by
     inbox.tasks.deliver_message. The caller holds the transaction and checked the rights."""
     now = timezone.now()
     message = Message.objects.create(

@@ -285,6 +285,9 @@ class InboxEvent(models.Model):
         CHANNEL_REMOVED = "channel_removed", _("Channel removed")
         # Settings → Inboxes → an inbox → Campaigns (campaigns.actions.settings).
         CAMPAIGN_SETTINGS_CHANGED = "campaign_settings_changed", _("Campaign settings changed")
+        TEMPLATE_CREATED = "template_created", _("Template created")
+        TEMPLATE_UPDATED = "template_updated", _("Template changed")
+        TEMPLATE_DELETED = "template_deleted", _("Template deleted")
 
     inbox = models.ForeignKey(Inbox, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=32, choices=Kind.choices)
