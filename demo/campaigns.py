@@ -21,6 +21,7 @@ from campaigns.models import (
     RecipientStatus,
     Template,
 )
+from contacts.attributes import ensure_builtin_definitions
 from contacts.consent import (
     Consent,
     ConsentBasis,
@@ -44,6 +45,7 @@ def seed_campaigns(inboxes: dict[str, Inbox]) -> int:
     manager = User.objects.filter(email=MANAGER).first()
     if manager is None or Campaign.objects.exists():
         return 0
+    ensure_builtin_definitions()  # the variables the demo messages use
     rng = random.Random(20261201)  # noqa: S311 - demo data, not secrets
     now = timezone.now()
     _consents(rng, now)

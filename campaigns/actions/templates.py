@@ -119,7 +119,11 @@ def update_template(
     values = _cleaned(
         inbox=inbox, name=name, channel=channel, language=language, subject=subject, body=body
     )
-    current = Template.objects.select_for_update().select_related("inbox").filter(pk=template.pk)
+    current = (
+        Template.objects.select_for_update(of=("self",))
+        .select_related("inbox")
+        .filter(pk=template.pk)
+    )
     locked = current.first()
     if locked is None:
         raise Conflict(_("Someone deleted this template meanwhile."))
