@@ -4,6 +4,7 @@ send, cancel, pause and resume. Runs on SQLite and PostgreSQL; tasks run in-proc
 
 The same with real worker processes and SIGKILL: tests/test_campaign_worker.py."""
 
+import time
 from datetime import timedelta
 from urllib.parse import urlencode
 
@@ -51,8 +52,8 @@ def _commit_callbacks_run_at_once(monkeypatch):
 
 @pytest.fixture(autouse=True)
 def budget(monkeypatch):
-    """A budget of this test's own (the in-memory moving window of `limits`), so no other
-    test's sends count against it."""
+    """A budget of this test's own (`limits` in memory), so no other test's sends count
+    against it."""
     limiter = MovingWindowRateLimiter(MemoryStorage())
     monkeypatch.setattr(delivery, "_limiter", lambda: limiter)
     return limiter
@@ -118,19 +119,37 @@ def statuses(campaign):
 # --- The shared budget --------------------------------------------------------------------
 
 
+def early_in_a_window(seconds=1):
+    """The budget is one per second of the clock (per `seconds`): a test that spends it
+    twice starts early in one, so that both calls fall into it."""
+    left = seconds - time.time() % seconds
+    if left < seconds / 2:
+        time.sleep(left + 0.01)
+
+
 def test_the_budget_gives_the_rate_per_second_and_no_more():
+    early_in_a_window()
     assert delivery.take_budget(1, 5, [1] * 5) == 5
     assert delivery.take_budget(1, 5, [1] * 5) == 0  # the same second: nothing left
     assert delivery.take_budget(2, 5, [1] * 3) == 3  # another sender has its own
 
 
+def test_the_next_second_has_the_whole_rate_again_however_early_the_tick_comes():
+    early_in_a_window()
+    assert delivery.take_budget(5, 5, [1] * 5) == 5
+    time.sleep(1 - time.time() % 1 + 0.001)  # the next tick, a bit less than a second later
+    assert delivery.take_budget(5, 5, [1] * 5) == 5
+
+
 def test_a_message_of_several_segments_costs_its_segments():
+    early_in_a_window()
     assert delivery.take_budget(3, 5, [3, 3]) == 1
     assert delivery.take_budget(3, 5, [2]) == 1
     assert delivery.take_budget(3, 5, [1]) == 0
 
 
 def test_a_rate_below_one_sends_one_message_per_so_many_seconds():
+    early_in_a_window(2)
     assert delivery.take_budget(4, 0.5, [1, 1]) == 1
     assert delivery.take_budget(4, 0.5, [1]) == 0
 
@@ -139,6 +158,7 @@ def test_a_tick_hands_out_the_rate_and_leases_what_it_handed(inbox_a, max_manage
     customers(8)
     campaign = launched(inbox_a, max_manager, rate=5)
     before = timezone.now()
+    early_in_a_window()
     assert delivery.tick() == 5
     assert len(sms) == 5
     assert delivery.tick() == 0  # the same second: the sender's budget is spent
