@@ -36,7 +36,13 @@ from campaigns.models import (
 from campaigns.windows import next_opening, zone_name_for
 from contacts.consent import PURPOSE_OF_CHANNEL, granted, opted_out
 from contacts.models import Contact, Identity
-from inbox.variables import TemplateError, attribute_defaults, message_context, render_message
+from inbox.variables import (
+    TemplateError,
+    attribute_defaults,
+    contact_keys_used,
+    message_context,
+    render_message,
+)
 from lib import memo
 from lib.segments import count
 
@@ -171,6 +177,9 @@ def _render(campaign: Campaign) -> None:
     start_at = max(now, campaign.scheduled_at or now)
     days = list(campaign.window_days or [])
     defaults = attribute_defaults()
+    keys = contact_keys_used(campaign.body, campaign.subject)
+    # A contact's e-mail and phone variables come from its identities: read only when used.
+    related = ["contact__identities"] if keys & {"email", "phone"} else []
     last = 0
     while True:
         chunk = list(
@@ -178,7 +187,7 @@ def _render(campaign: Campaign) -> None:
                 campaign=campaign, status=RecipientStatus.PENDING, pk__gt=last
             )
             .select_related("contact")
-            .prefetch_related("contact__identities")
+            .prefetch_related(*related)
             .order_by("pk")[:RENDER_CHUNK]
         )
         if not chunk:
@@ -186,7 +195,9 @@ def _render(campaign: Campaign) -> None:
         last = chunk[-1].pk
         rows = []
         for recipient in chunk:
-            rows.append(_rendered(campaign, recipient, organisation, start_at, days, defaults))
+            rows.append(
+                _rendered(campaign, recipient, organisation, start_at, days, defaults, keys)
+            )
         _write(rows)
         _heartbeat(campaign)
 
@@ -198,11 +209,12 @@ def _rendered(
     start_at: Any,
     days: Any,
     defaults: dict[str, str],
+    keys: set[str],
 ) -> tuple[Any, ...]:
     contact = recipient.contact
     zone = zone_name_for(contact.attributes, recipient.address)
     try:
-        context = message_context(organisation, contact)
+        context = message_context(organisation, contact, only=keys)
         body = campaign.prefix + render_message(campaign.body, context, defaults=defaults)
         subject = render_message(campaign.subject, context, defaults=defaults)
     except TemplateError:

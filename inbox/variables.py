@@ -15,7 +15,7 @@ habit keeps working. Other braces ("{ like this }") stay as typed.
 """
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -126,27 +126,46 @@ def attribute_defaults() -> dict[str, str]:
     return {f"contact.{d.key}": d.default_value for d in _contact_definitions() if d.default_value}
 
 
-def message_context(organisation: Any, contact: Any) -> dict[str, dict[str, Any]]:
+def message_context(
+    organisation: Any, contact: Any, *, only: Collection[str] | None = None
+) -> dict[str, dict[str, Any]]:
     """The values a message may insert, as plain dicts: `account` (the organisation's four
     built-in values and the admin's own) and `contact` (every attribute). Only values that
-    are not empty go in, so a missing one falls back to its default. `contact` may be None."""
+    are not empty go in, so a missing one falls back to its default. `contact` may be None.
+    `only` (from contact_keys_used) limits the contact's values to those a text reads: a
+    campaign rendering a hundred thousand messages formats no phone number it never shows."""
     account = dict(organisation.account_variables()) if organisation is not None else {}
     return {
         "account": {key: value for key, value in account.items() if value},
-        "contact": _contact_values(contact) if contact is not None else {},
+        "contact": _contact_values(contact, only) if contact is not None else {},
     }
 
 
-def _contact_values(contact: Any) -> dict[str, Any]:
-    values: dict[str, Any] = {key: getattr(contact, key) for key in CONTACT_FIELDS}
-    values["gender"] = contact.get_gender_display() if contact.gender else ""
-    identities = list(contact.identities.all())
-    emails = [i for i in identities if i.kind == IdentityKind.EMAIL]
-    phones = [i for i in identities if i.kind in PHONE_KINDS]
-    values["email"] = emails[0].display_value if emails else ""
-    values["phone"] = phones[0].display_value if phones else ""
+def contact_keys_used(*texts: str) -> set[str]:
+    """The contact attributes these texts read (`contact.first_name` → "first_name")."""
+    keys: set[str] = set()
+    for text in texts:
+        if "{" in (text or ""):
+            for segments in liquid_env.used_paths(_parsed(text)):
+                if len(segments) > 1 and segments[0] == "contact" and isinstance(segments[1], str):
+                    keys.add(segments[1])
+    return keys
+
+
+def _contact_values(contact: Any, only: Collection[str] | None = None) -> dict[str, Any]:
+    wanted = set(CONTACT_FIELDS) | {"gender", "email", "phone"} if only is None else set(only)
+    values: dict[str, Any] = {key: getattr(contact, key) for key in CONTACT_FIELDS if key in wanted}
+    if "gender" in wanted:
+        values["gender"] = contact.get_gender_display() if contact.gender else ""
+    if "email" in wanted or "phone" in wanted:
+        identities = list(contact.identities.all())
+        emails = [i for i in identities if i.kind == IdentityKind.EMAIL]
+        phones = [i for i in identities if i.kind in PHONE_KINDS]
+        values["email"] = emails[0].display_value if emails else ""
+        values["phone"] = phones[0].display_value if phones else ""
     for key, value in (contact.attributes or {}).items():
-        if key not in values and isinstance(value, str | int | float | bool):
+        usable = isinstance(value, str | int | float | bool) and (only is None or key in wanted)
+        if usable and key not in values:
             values[key] = value
     return {key: value for key, value in values.items() if value not in ("", None)}
 

@@ -13,8 +13,14 @@ ROOT = Path(__file__).resolve().parent.parent
 @dataclass
 class Entry:
     fuzzy: bool = False
+    msgctxt: str = ""
     msgid: str = ""
     msgstrs: list[str] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        """How the compiled catalogue names it: "context\x04msgid" when it has a context."""
+        return f"{self.msgctxt}\x04{self.msgid}" if self.msgctxt else self.msgid
 
 
 def parse(po: Path) -> list[Entry]:
@@ -32,6 +38,8 @@ def parse(po: Path) -> list[Entry]:
             text = ast.literal_eval(line)
             if current == "msgid":
                 entry.msgid += text
+            elif current == "msgctxt":
+                entry.msgctxt += text
             elif current == "msgstr":
                 entry.msgstrs[-1] += text
         else:
@@ -42,7 +50,9 @@ def parse(po: Path) -> list[Entry]:
             elif keyword.startswith("msgstr"):
                 current = "msgstr"
                 entry.msgstrs.append(text)
-            else:  # msgid_plural, msgctxt
+            elif keyword == "msgctxt":
+                current, entry.msgctxt = "msgctxt", text
+            else:  # msgid_plural
                 current = None
     return entries
 
@@ -57,7 +67,8 @@ def check(po: Path) -> list[str]:
     with mo.open("rb") as handle:
         catalog = gettext.GNUTranslations(handle)._catalog  # type: ignore[attr-defined]
     compiled = {key if isinstance(key, str) else key[0] for key in catalog}
-    missing = [e.msgid for e in entries if e.msgid not in compiled]
+    # An entry with a context is compiled under "context\x04msgid".
+    missing = [e.msgid for e in entries if e.key not in compiled]
     if missing:
         problems.append(
             f"{mo} lacks {len(missing)} strings, e.g. {missing[0][:50]!r}: run `make messages`"

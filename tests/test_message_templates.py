@@ -606,3 +606,15 @@ def test_only_admins_set_default_values(client_for, alice, organisation):
     response = client.post(edit_url("first_name"), {"visible": "on", "default_value": "X"})
     assert response.status_code == 403
     assert AttributeDefinition.objects.get(key="first_name").default_value == ""
+
+
+def test_a_context_limited_to_the_keys_a_text_reads(db):
+    from contacts.models import Contact
+    from inbox.variables import contact_keys_used, message_context
+
+    text = 'Hallo {{ contact.first_name | default: "du" }} von {{ account.company_name }}'
+    keys = contact_keys_used(text, "")
+    assert keys == {"first_name"}
+    person = Contact.objects.create(first_name="Jana", company="Nord", attributes={"plan": "Gold"})
+    assert message_context(None, person, only=keys)["contact"] == {"first_name": "Jana"}
+    assert message_context(None, person)["contact"]["plan"] == "Gold"
