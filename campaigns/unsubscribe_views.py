@@ -1,4 +1,4 @@
-"""The unsubscribe link of campaign e-mails (RFC 8058).
+"""The unsubscribe link of campaign e-mails (RFC 8058), and their tracked links (campaigns.clicks).
 
 GET shows a page with one button and changes nothing — mail scanners and link previews
 fetch links. POST unsubscribes: the mail client's one-click `List-Unsubscribe-Post` (no log-in,
@@ -7,11 +7,12 @@ harmless: the second POST finds the identity opted out already."""
 
 from django.contrib.auth.decorators import login_not_required
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
+from campaigns.clicks import read
 from campaigns.models import CampaignRecipient
 from campaigns.unsubscribe import recipient_id_for
 from contacts.consent import OptOut, OptOutSource
@@ -53,3 +54,16 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         "campaigns/unsubscribe.html",
         {"inbox_name": campaign.inbox.name, "done": done, "token": token},
     )
+
+
+@login_not_required
+def click(request: HttpRequest, token: str) -> HttpResponse:
+    """A link of a campaign e-mail: the recipient clicked (the first time counts), then on."""
+    found = read(token)
+    if found is None:
+        return render(request, "campaigns/unsubscribe.html", {"invalid": True}, status=404)
+    recipient_id, url = found
+    CampaignRecipient.objects.filter(pk=recipient_id, clicked_at__isnull=True).update(
+        clicked_at=timezone.now()
+    )
+    return HttpResponseRedirect(url)

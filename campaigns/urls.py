@@ -20,4 +20,5 @@ urlpatterns = [
     path("<int:campaign_id>/resume/", views.resume, name="resume"),
     path("<int:campaign_id>/cancel/", views.cancel, name="cancel"),
     path("unsubscribe/<str:token>/", unsubscribe_views.unsubscribe, name="unsubscribe"),
+    path("l/<str:token>/", unsubscribe_views.click, name="click"),
 ]

@@ -152,6 +152,7 @@ def _csv_rows(campaign: Any) -> Iterator[list[str]]:
         _("Delivered"),
         _("Replied"),
         _("Opted out"),
+        _("Clicked"),
     ]
     last = 0
     while True:
@@ -175,6 +176,7 @@ def _csv_rows(campaign: Any) -> Iterator[list[str]]:
                 _iso(r.delivered_at),
                 _iso(r.replied_at),
                 _iso(r.opted_out_at),
+                _iso(r.clicked_at),
             ]
 
 

@@ -289,3 +289,30 @@ def test_a_forged_unsubscribe_link_changes_nothing(email_campaign):
     response = Client().post(reverse("campaigns:unsubscribe", args=[forged]))
     assert response.status_code == 404
     assert not OptOut.objects.exists()
+
+
+def test_a_click_on_a_campaign_link_is_counted_once_and_leads_on(
+    inbox_a, max_manager, settings, django_capture_on_commit_callbacks
+):
+    settings.PUBLIC_BASE_URL = "https://support.nordlicht.example"
+    person("Eva", email="eva@example.com", consent=("email",), company="N")
+    campaign = campaign_for(
+        inbox_a,
+        max_manager,
+        channel="email",
+        body="Unser Angebot: https://nordlicht.example/angebot?x=1.",
+        audience=rules(("company", "equals", "N")),
+    )
+    freeze_campaign(campaign, max_manager, django_capture_on_commit_callbacks)
+    delivery.tick()
+    (sent,) = mail.outbox
+    assert "https://nordlicht.example/angebot" not in sent.body
+    tracked = next(w for w in sent.body.split() if "/campaigns/l/" in w).rstrip(".")
+    path = tracked.removeprefix("https://support.nordlicht.example")
+    response = Client().get(path)
+    assert response.status_code == 302
+    assert response["Location"] == "https://nordlicht.example/angebot?x=1"
+    Client().get(path)
+    assert CampaignRecipient.objects.get().clicked_at is not None
+    assert report.counts(campaign).clicked == 1
+    assert Client().get(path[:-5] + "xxxx/").status_code == 404

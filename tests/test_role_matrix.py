@@ -37,6 +37,7 @@ PUBLIC = {
     "campaign_webhooks:twilio_status",
     # A signed per-recipient token is its authority (RFC 8058 one-click, no log-in).
     "campaigns:unsubscribe",
+    "campaigns:click",
 }
 INBOX_SCOPED = {
     "conversation_id",
