@@ -33,6 +33,7 @@ from limits import RateLimitItem, RateLimitItemPerSecond
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
+from campaigns import report
 from campaigns.models import (
     Campaign,
     CampaignEvent,
@@ -153,6 +154,8 @@ def tick(now: Any = None) -> int:
             tasks.enqueue_send_batch(ids[start : start + BATCH])
         handed += len(ids)
     _complete_finished(sending)
+    for campaign in sending:
+        report.refresh(campaign)
     return handed
 
 
@@ -198,6 +201,8 @@ def _complete_finished(campaigns: list[Campaign]) -> None:
             )
             if done:
                 CampaignEvent.objects.record(campaign, CampaignEvent.Kind.COMPLETED)
+        if done:
+            report.forget(campaign.pk)  # the report shows the final figures at once
 
 
 def settle_lost_sends(now: Any = None) -> int:

@@ -18,7 +18,11 @@ from django.utils.translation import ngettext
 
 from campaigns.models import Campaign, CampaignRecipient, CampaignStatus, RecipientStatus
 
-CACHE_SECONDS = 2
+# While a campaign sends, the beat's tick recounts it every REFRESH_SECONDS (`refresh`), so
+# a report always finds its counts in the cache, whoever watches it; otherwise the first
+# report to ask counts, and the figures may be CACHE_SECONDS old (a completion drops them).
+CACHE_SECONDS = 10
+REFRESH_SECONDS = 2
 DONE = {
     RecipientStatus.SENT,
     RecipientStatus.DELIVERED,
@@ -65,10 +69,29 @@ class Counts:
         return 100 if not self.to_send else min(100, math.floor(100 * self.done / self.to_send))
 
 
-def counts(campaign: Campaign) -> Counts:
-    key = f"campaign-counts:{campaign.pk}"
+def _key(campaign_id: int) -> str:
+    return f"campaign-counts:{campaign_id}"
+
+
+def refresh(campaign: Campaign) -> None:
+    """Recount a sending campaign into the cache, at most every REFRESH_SECONDS (the tick)."""
     try:
-        found = cache.get(key)
+        due = cache.add(f"campaign-counts-fresh:{campaign.pk}", 1, REFRESH_SECONDS)
+    except Exception:
+        return
+    if due:
+        counts(campaign, fresh=True)
+
+
+def forget(campaign_id: int) -> None:
+    with contextlib.suppress(Exception):
+        cache.delete(_key(campaign_id))
+
+
+def counts(campaign: Campaign, *, fresh: bool = False) -> Counts:
+    key = _key(campaign.pk)
+    try:
+        found = None if fresh else cache.get(key)
     except Exception:
         found = None
     if isinstance(found, Counts):

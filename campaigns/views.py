@@ -22,7 +22,7 @@ from campaigns.campaign_forms import NewCampaignForm, RecipientFilterForm
 from campaigns.models import CampaignRecipient, CampaignStatus, RecipientStatus
 from inbox.access import managed_inboxes, manages_any_inbox
 from lib.errors import refusals_answered_by
-from lib.htmx import render_page
+from lib.htmx import is_partial_request, render_page
 
 LIST_LIMIT = 100
 RECIPIENTS_PAGE = 50
@@ -114,7 +114,8 @@ def _recipients(request: AuthenticatedRequest, campaign: Any) -> dict[str, Any]:
     )
     if status:
         rows = rows.filter(status=status)
-    page = list(rows.order_by("pk")[: RECIPIENTS_PAGE + 1])
+    # In the order of the (campaign, id) index, which the planner then always takes.
+    page = list(rows.order_by("campaign_id", "pk")[: RECIPIENTS_PAGE + 1])
     return {
         "recipients": page[:RECIPIENTS_PAGE],
         "next_after": page[RECIPIENTS_PAGE - 1].pk if len(page) > RECIPIENTS_PAGE else None,
@@ -129,9 +130,12 @@ def detail(request: AuthenticatedRequest, campaign_id: int) -> HttpResponse:
         # Without a broker (make run on SQLite) there is no beat: the open report paces.
         delivery.tick()
         campaign.refresh_from_db()
+    if is_partial_request(request):  # the live poll redraws the progress only
+        context = _report_context(request, campaign)
+        return render(request, "campaigns/detail.html#campaign-report", context)
     context = _report_context(request, campaign) | _recipients(request, campaign)
     context["events"] = list(campaign.events.select_related("actor")[:20])
-    return render_page(request, "campaigns/detail.html", context, fragment="campaign-report")
+    return render(request, "campaigns/detail.html", context)
 
 
 def recipients(request: AuthenticatedRequest, campaign_id: int) -> HttpResponse:

@@ -254,3 +254,45 @@ def test_an_opt_out_or_a_block_after_the_freeze_skips_the_row_and_the_campaign_c
     assert [s.to for s in sms] == ["+491703333333"]
     campaign.refresh_from_db()
     assert campaign.status == CampaignStatus.COMPLETED
+
+
+def test_the_tick_keeps_a_sending_campaigns_counts_warm_and_the_poll_redraws_only_them(
+    client_for,
+    max_manager,
+    inbox_a,
+    sms,
+    django_capture_on_commit_callbacks,
+    django_assert_max_num_queries,
+):
+    from django.core.cache import cache
+
+    from campaigns import report
+    from campaigns.actions import campaigns as campaign_actions
+
+    for n in range(3):
+        contact(f"P{n}", f"+49 170 100000{n}", company="Nordlicht")
+    campaign = campaign_actions.create_campaign(
+        inbox=inbox_a, actor=max_manager, name="Warm", channel="sms", type="service"
+    )
+    campaign_actions.update_campaign(
+        campaign,
+        actor=max_manager,
+        values={
+            "body": "Hallo",
+            "audience": {"rules": [{"field": "company", "op": "equals", "value": "Nordlicht"}]},
+            "window_days": [],
+            "rate": 1,
+        },
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        campaign_actions.launch_campaign(campaign, actor=max_manager)
+    delivery.tick()
+    assert isinstance(cache.get(f"campaign-counts:{campaign.pk}"), report.Counts)
+    client = client_for(max_manager)
+    client.get(reverse("campaigns:index"))
+    url = reverse("campaigns:detail", args=[campaign.pk])
+    with django_assert_max_num_queries(4):  # user, campaign, inbox's rate; counts cached
+        poll = client.get(url, headers={"HX-Request": "true", "HX-Request-Type": "partial"})
+    text = poll.content.decode()
+    assert 'id="campaign-report"' in text and 'id="campaign-recipients"' not in text
+    assert 'hx-trigger="every 2s"' in text
