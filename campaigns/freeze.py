@@ -19,7 +19,7 @@ import logging
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import OuterRef, Q
+from django.db.models import Min, OuterRef, Q
 from django.utils import timezone
 
 from accounts.models import Organisation
@@ -64,6 +64,8 @@ def freeze(campaign_id: int) -> int:
     ):
         return campaign.audience_size or 0
     _insert(campaign)
+    first = CampaignRecipient.objects.filter(campaign=campaign).aggregate(first=Min("pk"))
+    Campaign.objects.filter(pk=campaign.pk).update(first_recipient_id=first["first"])
     _analyse()
     _skip(campaign)
     with memo.scope():  # the organisation and attribute definitions, read once

@@ -78,6 +78,9 @@ class Campaign(models.Model):
     # What launch saw: the company-name prefix, counted in the length.
     prefix = models.CharField(max_length=220, blank=True)
     frozen_at = models.DateTimeField(null=True, blank=True)
+    # The lowest recipient id (set when the rows exist): lists of the campaign's recipients
+    # start there, instead of walking the primary key past earlier campaigns' rows.
+    first_recipient_id = models.BigIntegerField(null=True, blank=True, editable=False)
     audience_size = models.PositiveIntegerField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
