@@ -674,7 +674,8 @@ def explain_report(campaign: Any) -> str:
     from campaigns.models import CampaignRecipient
 
     rows = CampaignRecipient.objects.filter(campaign=campaign)
-    listed = rows.filter(pk__gt=0).select_related("contact").order_by("pk")[:51]
+    start = (campaign.first_recipient_id or 1) - 1  # where the view starts (campaigns.views)
+    listed = rows.filter(pk__gt=start).select_related("contact").order_by("pk")[:51]
     counted = (
         rows.values("status", "skip_reason", "error_code")
         .annotate(n=Count("id"), replied=Count("replied_at"))
