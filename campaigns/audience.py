@@ -21,8 +21,9 @@ from datetime import timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Case, Exists, FloatField, OuterRef, Q, Value, When
 from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
 from django.db.models.lookups import GreaterThan, LessThan
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -43,6 +44,7 @@ OPERATORS = {
     "not_empty": gettext_lazy("is not empty"),
 }
 NO_VALUE = {"is_empty", "not_empty"}
+NUMBER = r"^ *-?[0-9]+([.][0-9]+)? *$"
 MAX_RULES = 20
 MAX_LISTED = 20_000
 
@@ -107,6 +109,8 @@ def clean(definition: Any) -> dict[str, Any]:
             raise ValidationError(_("Rule %(n)s: choose a condition.") % {"n": number})
         if op not in NO_VALUE and not value:
             raise ValidationError(_("Rule %(n)s: enter a value.") % {"n": number})
+        if spec.kind == "number" and op in ("before", "after", "equals") and not _numeric(value):
+            raise ValidationError(_("Rule %(n)s: enter a number.") % {"n": number})
         if spec.kind == "days" and not (value.isdigit() and 0 < int(value) <= 3650):
             raise ValidationError(
                 _("Rule %(n)s: enter a number of days between 1 and 3650.") % {"n": number}
@@ -127,6 +131,14 @@ def _clean_list(value: Any) -> dict[str, list[Any]]:
     contacts = [int(pk) for pk in value.get("contacts") or [] if str(pk).isdigit()]
     addresses = [str(a).strip() for a in value.get("addresses") or [] if str(a).strip()]
     return {"contacts": contacts[:MAX_LISTED], "addresses": addresses[:MAX_LISTED]}
+
+
+def _numeric(value: str) -> bool:
+    try:
+        float(value.replace(",", "."))
+    except ValueError:
+        return False
+    return True
 
 
 def parse_addresses(text: str) -> tuple[list[str], list[str]]:
@@ -196,8 +208,22 @@ def _rule_q(rule: dict[str, Any], channel: str, inbox_id: int) -> Q:
         # Dates (ISO) and numbers compare as text of the same shape; a lookup expression on
         # the value as text (KT), not on the JSON.
         compare = LessThan if op == "before" else GreaterThan
+        if _is_number(key):  # 10 is after 5 as a number, not as text
+            # Cast only what looks like a number: PostgreSQL refuses to cast "many".
+            as_number = Case(
+                When(**{f"attributes__{key}__regex": NUMBER}, then=Cast(path, FloatField())),
+                default=Value(None),
+                output_field=FloatField(),
+            )
+            return Q(compare(as_number, float(value.replace(",", "."))))
         return Q(compare(path, value))
     return Q(pk__in=[])
+
+
+def _is_number(key: str) -> bool:
+    return any(
+        d.key == key and d.type == "number" for d in AttributeDefinition.objects.all_cached()
+    )
 
 
 def contacts_for(campaign: Any, definition: dict[str, Any] | None = None) -> Any:

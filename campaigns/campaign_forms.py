@@ -187,6 +187,8 @@ class CampaignForm(forms.Form):
                 self.add_error("send_at", _("Choose the date and time."))
             elif at <= timezone.now():
                 self.add_error("send_at", _("Choose a time in the future."))
+        if not data.get("window_days"):
+            self.add_error("window_days", _("Choose at least one day to send on."))
         start, end = data.get("window_start"), data.get("window_end")
         if start and end and start >= end:
             self.add_error("window_end", _("The window must end after it starts."))

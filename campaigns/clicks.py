@@ -21,15 +21,20 @@ def tracked(recipient_id: int, url: str) -> str:
     return settings.PUBLIC_BASE_URL + reverse("campaigns:click", args=[token])
 
 
-def track_links(text: str, recipient_id: int, *, keep: set[str] | None = None) -> str:
-    """`text` with every web link through the click redirect, except those in `keep` (the
-    unsubscribe link)."""
-    keep = keep or set()
+def links_in(template: str) -> set[str]:
+    """The web links the manager wrote into the campaign's text (not those a contact's
+    values bring in when it is rendered: only the campaign's own links are tracked)."""
+    return {match.group(0).rstrip(".,;:!?") for match in LINK.finditer(template or "")}
+
+
+def track_links(text: str, recipient_id: int, *, only: set[str]) -> str:
+    """`text` with each link of `only` through the click redirect; every other link as it is
+    (a contact's value, the unsubscribe link)."""
 
     def replace(match: re.Match[str]) -> str:
         url = match.group(0).rstrip(".,;:!?")
         rest = match.group(0)[len(url) :]
-        return (url if url in keep else tracked(recipient_id, url)) + rest
+        return (tracked(recipient_id, url) if url in only else url) + rest
 
     return LINK.sub(replace, text)
 

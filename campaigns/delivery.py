@@ -28,6 +28,7 @@ from django.conf import settings
 from django.core.cache import cache as django_cache
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from limits import RateLimitItem, RateLimitItemPerSecond
 from limits.storage import storage_from_string
@@ -161,8 +162,18 @@ def tick(now: Any = None) -> int:
 
 def _launch_due(now: Any) -> None:
     from campaigns import tasks
+    from campaigns.actions.campaigns import launch_problems
 
-    for campaign in Campaign.objects.filter(status=CampaignStatus.SCHEDULED, scheduled_at__lte=now):
+    due = Campaign.objects.filter(status=CampaignStatus.SCHEDULED, scheduled_at__lte=now)
+    for campaign in due.select_related("inbox"):
+        if launch_problems(campaign):  # changed since it was scheduled: not sendable now
+            with transaction.atomic():
+                back = Campaign.objects.filter(pk=campaign.pk, status=CampaignStatus.SCHEDULED)
+                if back.update(status=CampaignStatus.DRAFT, updated_at=now):
+                    CampaignEvent.objects.record(
+                        campaign, CampaignEvent.Kind.UPDATED, fields=["status"], refused=True
+                    )
+            continue
         with transaction.atomic():
             started = Campaign.objects.filter(
                 pk=campaign.pk, status=CampaignStatus.SCHEDULED
@@ -355,6 +366,9 @@ def record_status(
     fields: dict[str, Any] = {"status": status}
     if status == RecipientStatus.DELIVERED:
         fields["delivered_at"] = timezone.now()
+    if status in (RecipientStatus.SENT, RecipientStatus.DELIVERED):
+        # The callback may come before the sender recorded the send.
+        fields["sent_at"] = Coalesce(F("sent_at"), timezone.now())
     if status == RecipientStatus.FAILED:
         fields.update(error=(error or code)[:300], error_code=code[:32])
     changed = CampaignRecipient.objects.filter(

@@ -70,6 +70,11 @@ def freeze(campaign_id: int) -> int:
     _skip(campaign)
     with memo.scope():  # the organisation and attribute definitions, read once
         _render(campaign)
+    if Campaign.objects.filter(pk=campaign.pk, status=CampaignStatus.CANCELLED).exists():
+        # Cancelled while it froze: what was frozen since is not sent either.
+        CampaignRecipient.objects.filter(
+            campaign=campaign, status__in=[RecipientStatus.PENDING, RecipientStatus.QUEUED]
+        ).update(status=RecipientStatus.CANCELLED)
     size = CampaignRecipient.objects.filter(campaign=campaign).count()
     with transaction.atomic():
         frozen = Campaign.objects.filter(pk=campaign.pk, frozen_at__isnull=True).update(

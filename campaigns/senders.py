@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from campaigns.clicks import track_links
+from campaigns.clicks import links_in, track_links
 from campaigns.models import Campaign, CampaignRecipient
 from campaigns.unsubscribe import unsubscribe_url
 from inbox.channels import PermanentFailure, SendResult
@@ -61,7 +61,11 @@ def _send_email(
     message_id = email_message_id(recipient, sender_address)
     email = EmailMultiAlternatives(
         subject=recipient.subject or campaign.name,
-        body=track_links(f"{recipient.rendered_body}\n\n--\n{footer}\n", recipient.pk, keep={link}),
+        body=track_links(
+            f"{recipient.rendered_body}\n\n--\n{footer}\n",
+            recipient.pk,
+            only=links_in(campaign.body),
+        ),
         from_email=str(Address(display_name=campaign.inbox.name, addr_spec=sender_address)),
         to=[recipient.address],
         headers={

@@ -2,6 +2,7 @@
 recipients and their CSV, and pause, resume and cancel. The editor is in editor_views."""
 
 import csv
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -190,9 +191,15 @@ def _iso(value: Any) -> str:
     return value.isoformat(timespec="seconds") if value else ""
 
 
+PHONE_LIKE = re.compile(r"^\+?[\d ]+$")
+
+
 def _safe(value: str) -> str:
-    """No formulas in a spreadsheet: a cell that starts like one is quoted."""
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@") and not value[1:2].isdigit() else value
+    """No formulas in a spreadsheet: a cell that starts like one is quoted (a phone number
+    such as +4917012345 stays as it is)."""
+    if value[:1] in ("=", "+", "-", "@", "\t", "\r") and not PHONE_LIKE.match(value):
+        return f"'{value}"
+    return value
 
 
 class _Echo:

@@ -316,3 +316,87 @@ def test_a_click_on_a_campaign_link_is_counted_once_and_leads_on(
     assert CampaignRecipient.objects.get().clicked_at is not None
     assert report.counts(campaign, fresh=True).clicked == 1  # the tick recounts it
     assert Client().get(path[:-5] + "xxxx/").status_code == 404
+
+
+def test_a_scheduled_campaign_stays_sendable_and_now_means_back_to_draft(
+    inbox_a, max_manager, settings
+):
+    import datetime as dt
+
+    from django.core.exceptions import ValidationError
+    from django.utils import timezone
+
+    from campaigns.models import Campaign, CampaignStatus
+
+    person("Eva", "+49 170 4000001", consent=("phone",), company="N")
+    campaign = campaign_for(inbox_a, max_manager, audience=rules(("company", "equals", "N")))
+    at = timezone.now() + dt.timedelta(days=1)
+    actions.launch_campaign(campaign, actor=max_manager, at=at)
+    campaign.refresh_from_db()
+    assert campaign.status == CampaignStatus.SCHEDULED
+    with pytest.raises(ValidationError, match="Write the message"):
+        actions.update_campaign(campaign, actor=max_manager, values={"body": ""})
+    actions.update_campaign(campaign, actor=max_manager, values={"scheduled_at": None})
+    campaign.refresh_from_db()
+    assert campaign.status == CampaignStatus.DRAFT
+    # A campaign that became unsendable while scheduled (changed behind the editor's back)
+    # goes back to draft at its time instead of sending an empty message.
+    Campaign.objects.filter(pk=campaign.pk).update(
+        status=CampaignStatus.SCHEDULED, scheduled_at=timezone.now(), body=""
+    )
+    delivery.tick()
+    campaign.refresh_from_db()
+    assert campaign.status == CampaignStatus.DRAFT
+    assert not locmem.outbox
+
+
+def test_number_attributes_compare_as_numbers(inbox_a, max_manager):
+    AttributeDefinition.objects.create(key="orders", label="Orders", type="number")
+    person("Ten", attributes={"orders": 10})
+    person("Three", attributes={"orders": 3})
+    person("Many", attributes={"orders": "many"})
+    campaign = campaign_for(inbox_a, max_manager)
+    found = audience.contacts_for(campaign, rules(("attr:orders", "after", "5")))
+    assert names(found) == ["Ten"]
+    with pytest.raises(Exception, match="enter a number"):
+        audience.clean(rules(("attr:orders", "after", "many")))
+
+
+def test_csv_cells_that_look_like_formulas_are_quoted():
+    from campaigns.views import _safe
+
+    for formula in ("=1+1", '=1+HYPERLINK("http://x")', "-2+3", "\t=1", "@SUM(A1)", "+1+1"):
+        assert _safe(formula).startswith("'"), formula
+    assert _safe("+4917012345") == "+4917012345"
+    assert _safe("Eva Berg") == "Eva Berg"
+
+
+def test_only_the_campaigns_own_links_are_tracked():
+    from campaigns.clicks import links_in, track_links
+
+    own = links_in("Angebot: https://nordlicht.example/angebot. {{ contact.first_name }}")
+    text = "Angebot: https://nordlicht.example/angebot. https://evil.example/x"
+    tracked = track_links(text, 7, only=own)
+    assert "https://nordlicht.example/angebot" not in tracked
+    assert "https://evil.example/x" in tracked  # a contact's value stays a plain link
+
+
+def test_tests_go_to_staff_only_never_to_an_opted_out_number(
+    client_for, inbox_a, max_manager, django_capture_on_commit_callbacks
+):
+    from django.core.exceptions import ValidationError
+
+    stopped = person("Stopped", "+49 170 5000001", consent=("phone",), company="N")
+    OptOut.objects.create(identity=stopped.identities.get(), scope="sms", source="keyword")
+    campaign = campaign_for(inbox_a, max_manager, audience=rules(("company", "equals", "N")))
+    with pytest.raises(ValidationError, match="opted out"):
+        actions.send_test(campaign, actor=max_manager, to="+491705000001", body="x", subject="")
+    email = campaign_for(inbox_a, max_manager, channel="email")
+    with pytest.raises(ValidationError, match="your team only"):
+        actions.send_test(email, actor=max_manager, to="eva@example.com", body="x", subject="")
+    actions.send_test(email, actor=max_manager, to=max_manager.email, body="x", subject="s")
+    assert len(mail.outbox) == 1
+    for _ in range(actions.TESTS_PER_HOUR - 1):
+        actions.send_test(email, actor=max_manager, to=max_manager.email, body="x", subject="s")
+    with pytest.raises(ValidationError, match="in an hour"):
+        actions.send_test(email, actor=max_manager, to=max_manager.email, body="x", subject="s")

@@ -88,6 +88,16 @@ def update_campaign(campaign: Campaign, *, actor: Any, values: dict[str, Any]) -
         if field in values and getattr(campaign, field) != values[field]:
             setattr(campaign, field, values[field])
             changed.append(field)
+    if campaign.status == CampaignStatus.SCHEDULED:
+        # Still going out on its own: it must still be sendable, and "now" means "not
+        # scheduled any more" — back to a draft, launched again from the editor.
+        if campaign.scheduled_at is None:
+            campaign.status = CampaignStatus.DRAFT
+            changed.append("status")
+        else:
+            problems = launch_problems(campaign)
+            if problems:
+                raise ValidationError(problems)
     if changed:
         campaign.updated_at = timezone.now()
         campaign.save(update_fields=[*changed, "updated_at"])
@@ -225,7 +235,43 @@ def send_test(campaign: Campaign, *, actor: Any, to: str, body: str, subject: st
     _ensure_manager(actor, campaign.inbox)
     if campaign.sender is None:
         raise ValidationError(_("Choose the number or address it is sent from."))
+    _check_test_address(campaign, actor, to)
     result = senders.send_test(campaign, to=to, body=body, subject=subject)
     with transaction.atomic():
         CampaignEvent.objects.record(campaign, CampaignEvent.Kind.TEST_SENT, actor=actor, to=to)
     return result.provider_message_id
+
+
+TESTS_PER_HOUR = 10
+
+
+def _check_test_address(campaign: Campaign, actor: Any, to: str) -> None:
+    """A test goes to staff only: an e-mail to a licensed user's address; an SMS or WhatsApp
+    to a number no contact has opted out with. At most TESTS_PER_HOUR per campaign."""
+    from django.core.cache import cache
+
+    from accounts.models import User
+    from contacts.consent import KIND_OF_CHANNEL, OptOut
+    from contacts.models import Identity
+
+    if campaign.channel == "email":
+        if not User.objects.licensed().filter(email__iexact=to).exists():
+            raise ValidationError(
+                _("Tests go to your team only: enter the e-mail address of a user.")
+            )
+    else:
+        kind = KIND_OF_CHANNEL.get(campaign.channel, "phone")
+        for identity in Identity.objects.filter(kind__in=[kind, "phone"], normalised=to):
+            if OptOut.objects.is_opted_out(identity.pk, campaign.channel):
+                raise ValidationError(_("This number opted out of campaigns: it gets no tests."))
+    key = f"campaign-tests:{campaign.pk}"
+    try:
+        cache.add(key, 0, 3600)
+        sent = cache.incr(key)
+    except Exception:
+        sent = 0
+    if sent > TESTS_PER_HOUR:
+        raise ValidationError(
+            _("That is %(n)s tests in an hour; wait a little before the next.")
+            % {"n": TESTS_PER_HOUR}
+        )
