@@ -8,6 +8,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation, Role, User, normalise_email
+from lib.languages import local_language_choices
 
 
 def time_zone_choices() -> list[tuple[str, str]]:
@@ -34,7 +35,7 @@ class InviteUserForm(forms.Form):
     display_name = forms.CharField(label=_("Name"), max_length=150)
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.AGENT)
     language = forms.ChoiceField(
-        label=_("Language"), choices=settings.LANGUAGES, initial=settings.LANGUAGE_CODE
+        label=_("Language"), choices=local_language_choices, initial=settings.LANGUAGE_CODE
     )
 
     def clean_email(self) -> str:
@@ -49,7 +50,7 @@ class UserForm(forms.Form):
 
     display_name = forms.CharField(label=_("Name"), max_length=150)
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
-    language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
+    language = forms.ChoiceField(label=_("Language"), choices=local_language_choices)
     time_zone = forms.ChoiceField(label=_("Time zone"), choices=time_zone_choices)
 
 
@@ -57,7 +58,7 @@ class PreferencesForm(forms.Form):
     """A user's own profile."""
 
     display_name = forms.CharField(label=_("Name"), max_length=150)
-    language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
+    language = forms.ChoiceField(label=_("Language"), choices=local_language_choices)
     time_zone = forms.ChoiceField(label=_("Time zone"), choices=time_zone_choices)
 
 

@@ -3,7 +3,6 @@
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -12,12 +11,13 @@ from campaigns.models import Template
 from inbox.actions import MAX_BODY
 from inbox.models import Channel, Inbox
 from lib.forms import MAX_QUERY_LENGTH
+from lib.languages import local_language_choices
 
 ANY_CHANNEL = [("", _("Any channel"))]
 
 
 def language_choices() -> list[tuple[str, Any]]:
-    return list(settings.LANGUAGES)
+    return list(local_language_choices())
 
 
 class TemplateForm(forms.Form):

@@ -83,3 +83,12 @@ def test_an_unknown_time_zone_is_refused(client_for, alice):
     assert response.status_code == 200
     alice.refresh_from_db()
     assert alice.time_zone == "Europe/Berlin"
+
+
+def test_languages_to_choose_from_are_named_in_their_own_language(client_for, alice):
+    alice.language = "sv"
+    alice.save()
+    page = client_for(alice).get(reverse("accounts:preferences")).content.decode()
+    for name in ("English", "Deutsch", "Svenska"):
+        assert f">{name}</option>" in page
+    assert "Engelska" not in page and "Tyska" not in page
