@@ -324,6 +324,9 @@ CONTENT_SECURITY_POLICY = {
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("de", _("German")), ("sv", _("Swedish"))]
+# English dates day first with 24-hour times (config/formats/en); German and Swedish keep
+# Django's own formats for their locales.
+FORMAT_MODULE_PATH = ["config.formats"]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = "UTC"

@@ -92,3 +92,16 @@ def test_languages_to_choose_from_are_named_in_their_own_language(client_for, al
     for name in ("English", "Deutsch", "Svenska"):
         assert f">{name}</option>" in page
     assert "Engelska" not in page and "Tyska" not in page
+
+
+def test_english_dates_are_day_first_with_24_hour_times():
+    import datetime
+
+    from django.utils import formats, translation
+
+    moment = datetime.datetime(2026, 12, 1, 17, 32)
+    with translation.override("en"):
+        assert formats.date_format(moment, "SHORT_DATETIME_FORMAT") == "01/12/2026 17:32"
+        assert formats.date_format(moment, "DATETIME_FORMAT") == "1 Dec 2026, 17:32"
+    with translation.override("de"):
+        assert formats.date_format(moment, "SHORT_DATETIME_FORMAT") == "01.12.2026 17:32"
