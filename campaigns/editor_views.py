@@ -19,6 +19,7 @@ from campaigns.access import access_campaign
 from campaigns.actions import campaigns as actions
 from campaigns.campaign_forms import WEEKDAYS, CampaignForm, TestSendForm, initial_for
 from campaigns.models import Template
+from campaigns.notice import needs_notice, with_notice
 from contacts.models import MIN_SEARCH_LENGTH, Contact
 from inbox.channels import DeliveryError
 from inbox.variables import variables_menu
@@ -87,6 +88,12 @@ def _editor(
     if not rules:
         rules = [{"field": "", "op": "", "value": ""}]
     form.fields["body"].widget.attrs["data-segments-prefix"] = draft.prefix
+    # The objection notice a marketing SMS gets when it names no opt-out keyword is counted
+    # too (as saved; the preview shows each recipient's own).
+    if needs_notice(draft):
+        noticed = with_notice(draft.body, campaign=draft, contact=None)
+        if noticed != draft.body:
+            form.fields["body"].widget.attrs["data-segments-suffix"] = noticed[len(draft.body) :]
     picked_ids = list((draft.audience or {}).get("include", {}).get("contacts", []))
     context = {
         "picked": list(

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from accounts.models import Organisation
 from campaigns import audience
+from campaigns.keywords import KeywordTable, keyword_table
 from campaigns.models import (
     Campaign,
     CampaignEvent,
@@ -33,6 +34,7 @@ from campaigns.models import (
     RecipientStatus,
     SkipReason,
 )
+from campaigns.notice import needs_notice, with_notice
 from campaigns.windows import next_opening, zone_name_for
 from contacts.consent import PURPOSE_OF_CHANNEL, granted, opted_out
 from contacts.models import Contact, Identity
@@ -185,6 +187,7 @@ def _render(campaign: Campaign) -> None:
     days = list(campaign.window_days or [])
     defaults = attribute_defaults()
     keys = contact_keys_used(campaign.body, campaign.subject)
+    table = keyword_table(campaign.inbox) if needs_notice(campaign) else None
     # A contact's e-mail and phone variables come from its identities: read only when used.
     related = ["contact__identities"] if keys & {"email", "phone"} else []
     last = 0
@@ -203,7 +206,7 @@ def _render(campaign: Campaign) -> None:
         rows = []
         for recipient in chunk:
             rows.append(
-                _rendered(campaign, recipient, organisation, start_at, days, defaults, keys)
+                _rendered(campaign, recipient, organisation, start_at, days, defaults, keys, table)
             )
         _write(rows)
         _heartbeat(campaign)
@@ -217,12 +220,14 @@ def _rendered(
     days: Any,
     defaults: dict[str, str],
     keys: set[str],
+    table: KeywordTable | None,
 ) -> tuple[Any, ...]:
     contact = recipient.contact
     zone = zone_name_for(contact.attributes, recipient.address)
     try:
         context = message_context(organisation, contact, only=keys)
         body = campaign.prefix + render_message(campaign.body, context, defaults=defaults)
+        body = with_notice(body, campaign=campaign, contact=contact, table=table)
         subject = render_message(campaign.subject, context, defaults=defaults)
     except TemplateError:
         skipped = (RecipientStatus.SKIPPED, SkipReason.MISSING_VARIABLE, "", "", 0, zone, None)

@@ -11,6 +11,7 @@ from accounts.models import Organisation
 from campaigns import audience
 from campaigns.freeze import KINDS_OF_CHANNEL
 from campaigns.models import CampaignType, SkipReason
+from campaigns.notice import with_notice
 from contacts.consent import (
     PURPOSE_OF_CHANNEL,
     ConsentState,
@@ -81,8 +82,10 @@ def samples(campaign: Any, *, after: int = 0, limit: int = PAGE) -> list[Sample]
             sample.skip_reason, sample.skip_label = reason, str(labels[reason])
         try:
             context = message_context(organisation, contact)
-            sample.body = campaign.prefix + render_message(
-                campaign.body, context, defaults=defaults
+            sample.body = with_notice(
+                campaign.prefix + render_message(campaign.body, context, defaults=defaults),
+                campaign=campaign,
+                contact=contact,
             )
             sample.subject = render_message(campaign.subject, context, defaults=defaults)
         except TemplateError as exc:

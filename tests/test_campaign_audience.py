@@ -400,3 +400,36 @@ def test_tests_go_to_staff_only_never_to_an_opted_out_number(
         actions.send_test(email, actor=max_manager, to=max_manager.email, body="x", subject="s")
     with pytest.raises(ValidationError, match="in an hour"):
         actions.send_test(email, actor=max_manager, to=max_manager.email, body="x", subject="s")
+
+
+def test_marketing_sms_gets_the_objection_notice_unless_the_text_names_a_keyword(
+    inbox_a, max_manager
+):
+    from campaigns.models import CampaignSettings
+    from campaigns.notice import with_notice
+
+    marketing = campaign_for(inbox_a, max_manager)
+    service = campaign_for(inbox_a, max_manager, kind="service")
+    email = campaign_for(inbox_a, max_manager, channel="email")
+    sven = ContactFactory(first_name="Sven", attributes={"language": "sv"})
+    jana = ContactFactory(first_name="Jana")
+
+    assert with_notice("Hej!", campaign=marketing, contact=sven) == (
+        "Hej!\nSvara STOP för att avsluta"
+    )
+    assert with_notice("Hallo!", campaign=marketing, contact=jana) == (
+        "Hallo!\nAbmelden: Antwort STOP"
+    )
+    assert with_notice(
+        "20 % Rabatt. Stopp? Antworten Sie ENDE.", campaign=marketing, contact=jana
+    ).endswith("ENDE.")
+    assert with_notice("Ihr Termin", campaign=service, contact=jana) == "Ihr Termin"
+    assert with_notice("Newsletter", campaign=email, contact=jana) == "Newsletter"
+    CampaignSettings.objects.filter(inbox=inbox_a).update(opt_out_enabled=False)
+    from campaigns.keywords import forget_keywords
+
+    forget_keywords(inbox_a.pk)
+    from django.core.cache import cache
+
+    cache.clear()
+    assert with_notice("Hallo!", campaign=marketing, contact=jana) == "Hallo!"

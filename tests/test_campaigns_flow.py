@@ -98,10 +98,15 @@ def test_a_manager_builds_and_launches_a_campaign(
     assert rows["Nils"].status == RecipientStatus.SKIPPED
     assert rows["Nils"].skip_reason == "no_consent"
     assert rows["Eva"].status == RecipientStatus.QUEUED
-    assert rows["Eva"].rendered_body == "Hallo Eva, 20 % Rabatt!"
-    assert rows[""].rendered_body == "Hallo Kundin, 20 % Rabatt!"
+    # A marketing SMS that names no opt-out keyword gets the objection notice (UWG §7 (3)).
+    notice = "\nAbmelden: Antwort STOP"
+    assert rows["Eva"].rendered_body == "Hallo Eva, 20 % Rabatt!" + notice
+    assert rows[""].rendered_body == "Hallo Kundin, 20 % Rabatt!" + notice
     delivery.tick()
-    assert {s.body for s in sms} == {"Hallo Eva, 20 % Rabatt!", "Hallo Kundin, 20 % Rabatt!"}
+    assert {s.body for s in sms} == {
+        "Hallo Eva, 20 % Rabatt!" + notice,
+        "Hallo Kundin, 20 % Rabatt!" + notice,
+    }
     delivery.tick()
     campaign.refresh_from_db()
     assert campaign.status == CampaignStatus.COMPLETED

@@ -5,6 +5,7 @@
 // "2 SMS (UCS-2 because of “–”)", a warning above 3 SMS, the characters that are not in the SMS
 // alphabet and a button that replaces the typographic ones (– “ ” … and special spaces).
 //   data-segments-prefix="Nordlicht GmbH: "  text sent before the message, counted with it
+//   data-segments-suffix="\nAbmelden: Antwort STOP"  text sent after it (the opt-out notice)
 //   data-segments-channel="sms|whatsapp|email"  SMS shows segments, WhatsApp characters only,
 //                                               e-mail nothing (default: sms)
 //   data-segments-channel-field="id_channel"  a <select> whose value is the channel ("" = any,
@@ -193,7 +194,8 @@
     var nonGsm = output.querySelector(".segments-non-gsm");
     output.hidden = channel === "email";
     output.setAttribute("data-channel", channel);
-    var message = (field.getAttribute("data-segments-prefix") || "") + field.value;
+    var message = (field.getAttribute("data-segments-prefix") || "") + field.value +
+      (field.getAttribute("data-segments-suffix") || "");
     var result = count(message);
     var parts = [characters(output, result.characters)];
     var lines = [];

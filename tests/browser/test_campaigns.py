@@ -131,8 +131,10 @@ def test_a_manager_runs_a_campaign_and_an_opt_out_holds(
     expect(page.locator("[data-count=sent]")).to_have_text("3")
     screenshot(page, "campaign-report")
     sent = {s.to: s.body for s in locmem.outbox[1:]}
-    assert sent["+491701111111"] == "Hallo Jana, 20 % auf alles bis Sonntag!"
-    assert sent["+491702222222"] == "Hallo Kundin, 20 % auf alles bis Sonntag!"
+    # Marketing without an opt-out keyword in the text: the objection notice is added.
+    notice = "\nAbmelden: Antwort STOP"
+    assert sent["+491701111111"] == "Hallo Jana, 20 % auf alles bis Sonntag!" + notice
+    assert sent["+491702222222"] == "Hallo Kundin, 20 % auf alles bis Sonntag!" + notice
 
     # Jana answers ENDE through Twilio's signed webhook and gets the confirmation.
     answer = post_signed(
