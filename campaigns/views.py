@@ -2,7 +2,6 @@
 recipients and their CSV, and pause, resume and cancel. The editor is in editor_views."""
 
 import csv
-import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -24,6 +23,7 @@ from campaigns.models import CampaignRecipient, CampaignStatus, RecipientStatus
 from inbox.access import managed_inboxes, manages_any_inbox
 from lib.errors import refusals_answered_by
 from lib.htmx import is_partial_request, render_page
+from lib.text import spreadsheet_safe
 
 LIST_LIMIT = 100
 RECIPIENTS_PAGE = 50
@@ -173,11 +173,11 @@ def _csv_rows(campaign: Any) -> Iterator[list[str]]:
         last = chunk[-1].pk
         for r in chunk:
             yield [
-                _safe(str(r.contact)),
-                _safe(r.address),
+                spreadsheet_safe(str(r.contact)),
+                spreadsheet_safe(r.address),
                 r.get_status_display(),
                 r.get_skip_reason_display() if r.skip_reason else "",
-                _safe(r.error_code),
+                spreadsheet_safe(r.error_code),
                 str(r.segments),
                 _iso(r.sent_at),
                 _iso(r.delivered_at),
@@ -189,17 +189,6 @@ def _csv_rows(campaign: Any) -> Iterator[list[str]]:
 
 def _iso(value: Any) -> str:
     return value.isoformat(timespec="seconds") if value else ""
-
-
-PHONE_LIKE = re.compile(r"^\+?[\d ]+$")
-
-
-def _safe(value: str) -> str:
-    """No formulas in a spreadsheet: a cell that starts like one is quoted (a phone number
-    such as +4917012345 stays as it is)."""
-    if value[:1] in ("=", "+", "-", "@", "\t", "\r") and not PHONE_LIKE.match(value):
-        return f"'{value}"
-    return value
 
 
 class _Echo:

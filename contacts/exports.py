@@ -16,6 +16,7 @@ from typing import Any
 from django.core.serializers.json import DjangoJSONEncoder
 
 from contacts.models import Contact
+from lib.text import spreadsheet_safe
 
 # section(contact, user) → (name, content)
 ExportSection = Callable[[Contact, Any], tuple[str, Any]]
@@ -99,15 +100,5 @@ def export_csv(contact: Contact, user: Any) -> str:
             for field, value in item.items():
                 if isinstance(value, (dict, list)):
                     value = json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False)
-                writer.writerow([name, number, field, _safe_cell(value)])
+                writer.writerow([name, number, field, spreadsheet_safe(value)])
     return buffer.getvalue()
-
-
-def _safe_cell(value: Any) -> str:
-    """Neutralise spreadsheet formulas in customer-written text (CSV injection)."""
-    text = "" if value is None else str(value)
-    if text[:1] in ("=", "@", "\t", "\r"):
-        return "'" + text
-    if text[:1] in ("+", "-") and not text[1:].replace(" ", "").isdigit():
-        return "'" + text
-    return text

@@ -1,4 +1,4 @@
-"""Text from outside (providers' webhooks) made storable."""
+"""Text from outside made storable (providers' webhooks) or harmless (spreadsheets)."""
 
 from typing import Any, TypeVar
 
@@ -20,3 +20,14 @@ def without_nul(value: T) -> T:
     elif isinstance(value, (list, tuple)):
         cleaned = type(value)(without_nul(item) for item in value)
     return cleaned
+
+
+def spreadsheet_safe(value: Any) -> str:
+    """`value` as a CSV cell a spreadsheet will not run: one that starts like a formula is
+    quoted (CSV injection), a phone number such as +49 170 1234567 stays as it is."""
+    text = "" if value is None else str(value)
+    if text[:1] in ("=", "@", "\t", "\r"):
+        return "'" + text
+    if text[:1] in ("+", "-") and not text[1:].replace(" ", "").isdigit():
+        return "'" + text
+    return text

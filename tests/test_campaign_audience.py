@@ -363,7 +363,7 @@ def test_number_attributes_compare_as_numbers(inbox_a, max_manager):
 
 
 def test_csv_cells_that_look_like_formulas_are_quoted():
-    from campaigns.views import _safe
+    from lib.text import spreadsheet_safe as _safe
 
     for formula in ("=1+1", '=1+HYPERLINK("http://x")', "-2+3", "\t=1", "@SUM(A1)", "+1+1"):
         assert _safe(formula).startswith("'"), formula
