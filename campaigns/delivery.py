@@ -51,6 +51,7 @@ from contacts.consent_actions import PROVIDER_OPT_OUT_CODES as OPT_OUT_CODES
 from contacts.consent_actions import record_provider_opt_out
 from contacts.models import Contact
 from inbox.channels import PermanentFailure, TransientFailure, UnknownOutcome
+from inbox.delivery import backoff
 
 logger = logging.getLogger("switchboard.campaigns")
 
@@ -300,7 +301,7 @@ def _send_one(campaign: Campaign, recipient: CampaignRecipient, senders: Any) ->
             return _settle(recipient, RecipientStatus.FAILED, exc.reason, GAVE_UP)
         if exc.code in ("429", "20429"):
             _shrink_rate(campaign)
-        delay = min(600, 5 * 2 ** max(recipient.attempts - 1, 0))
+        delay = backoff(recipient.attempts)
         CampaignRecipient.objects.filter(pk=recipient.pk, status=RecipientStatus.SENDING).update(
             status=RecipientStatus.QUEUED,
             not_before=timezone.now() + timedelta(seconds=delay),
