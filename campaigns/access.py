@@ -1,4 +1,5 @@
-"""The one door to campaigns and an inbox's campaign settings.
+"""The one door to campaigns (an inbox's campaign settings load through
+inbox.access.access_inbox, like its other settings).
 
 Campaigns belong to an inbox: its members see them read-only, its managers (and organisation
 admins) change them, everybody else gets 404 — the same scope as the inbox's conversations
@@ -10,13 +11,8 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
 from campaigns.models import Campaign
-from inbox.access import access_inbox, inbox_role
+from inbox.access import inbox_role
 from inbox.models import Inbox, InboxRole, Membership
-
-
-def access_inbox_for_campaigns(user: Any, inbox_id: int, *, manage: bool = False) -> Inbox:
-    """An inbox the user works in (404 otherwise); with `manage`, one they manage (403)."""
-    return access_inbox(user, inbox_id, manage=manage)
 
 
 def visible_campaigns(user: Any) -> Any:

@@ -3,7 +3,7 @@ confirmation, the confirmation and help texts per language, the message assistan
 the sending rate per channel, and the keyword lists.
 
 Managers of the inbox and admins only: every URL loads the inbox with
-access_inbox_for_campaigns(manage=True) — 404 for an inbox the user is not in, 403 for a
+inbox.access.access_inbox(manage=True) — 404 for an inbox the user is not in, 403 for a
 member who does not manage it. Each form is a plain POST that redirects back to its section;
 an htmx request gets the section itself (with the toast added by the middleware), and a
 form with errors comes back with them (422).
@@ -21,10 +21,10 @@ from django.views.decorators.http import require_POST
 
 from accounts.http import AuthenticatedRequest
 from accounts.models import Organisation
-from campaigns.access import access_inbox_for_campaigns
 from campaigns.actions import settings as actions
 from campaigns.forms import LANGUAGE_LABELS, KeywordForm, RatesForm, SwitchesForm, TextsForm
 from campaigns.models import CampaignSettings, KeywordAction, OptOutKeyword
+from inbox.access import access_inbox
 from inbox.models import Inbox
 from lib.errors import ActionRefused
 from lib.htmx import is_partial_request, render_page
@@ -34,7 +34,7 @@ TEMPLATE = "campaigns/settings/inbox_campaigns.html"
 
 def inbox_campaigns(request: AuthenticatedRequest, inbox_id: int) -> HttpResponse:
     """The page; a POST saves the switches."""
-    inbox = access_inbox_for_campaigns(request.user, inbox_id, manage=True)
+    inbox = access_inbox(request.user, inbox_id, manage=True)
     if request.method != "POST":
         return render_page(request, TEMPLATE, _context(inbox))
     form = SwitchesForm(request.POST)
@@ -46,7 +46,7 @@ def inbox_campaigns(request: AuthenticatedRequest, inbox_id: int) -> HttpRespons
 
 @require_POST
 def inbox_campaign_texts(request: AuthenticatedRequest, inbox_id: int) -> HttpResponse:
-    inbox = access_inbox_for_campaigns(request.user, inbox_id, manage=True)
+    inbox = access_inbox(request.user, inbox_id, manage=True)
     settings = CampaignSettings.objects.for_inbox(inbox)
     form = TextsForm(request.POST, settings=settings)
     if form.is_valid():
@@ -67,7 +67,7 @@ def inbox_campaign_texts(request: AuthenticatedRequest, inbox_id: int) -> HttpRe
 
 @require_POST
 def inbox_campaign_rates(request: AuthenticatedRequest, inbox_id: int) -> HttpResponse:
-    inbox = access_inbox_for_campaigns(request.user, inbox_id, manage=True)
+    inbox = access_inbox(request.user, inbox_id, manage=True)
     settings = CampaignSettings.objects.for_inbox(inbox)
     form = RatesForm(request.POST, settings=settings)
     if form.is_valid():
@@ -83,7 +83,7 @@ def inbox_campaign_rates(request: AuthenticatedRequest, inbox_id: int) -> HttpRe
 
 @require_POST
 def inbox_keyword_add(request: AuthenticatedRequest, inbox_id: int) -> HttpResponse:
-    inbox = access_inbox_for_campaigns(request.user, inbox_id, manage=True)
+    inbox = access_inbox(request.user, inbox_id, manage=True)
     form = KeywordForm(request.POST)
     if form.is_valid():
         try:
@@ -106,7 +106,7 @@ def inbox_keyword_add(request: AuthenticatedRequest, inbox_id: int) -> HttpRespo
 def inbox_keyword_remove(
     request: AuthenticatedRequest, inbox_id: int, keyword_id: int
 ) -> HttpResponse:
-    inbox = access_inbox_for_campaigns(request.user, inbox_id, manage=True)
+    inbox = access_inbox(request.user, inbox_id, manage=True)
     keyword = get_object_or_404(
         OptOutKeyword.objects.select_related("inbox"), inbox=inbox, pk=keyword_id
     )
