@@ -1,12 +1,11 @@
-"""Hand one campaign message to its provider: SMS and WhatsApp through the configured SMS
-backend's `send_text` (inbox.channels: twilio, locmem, console), e-mail through the mail
+"""Hand one campaign message to its provider: SMS and WhatsApp through the channel's provider
+(`inbox.channels.provider_for(channel).send_text`: twilio, locmem, console), e-mail through the mail
 backend (inbox.channels.email.outbound.hand_over) with RFC 8058 one-click unsubscribe.
 
 Trouble is raised as inbox.channels' three failures; campaigns.delivery decides what follows.
 """
 
 from email.headerregistry import Address
-from importlib import import_module
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -18,7 +17,7 @@ from django.utils.translation import override
 from campaigns.clicks import links_in, track_links
 from campaigns.models import Campaign, CampaignRecipient
 from campaigns.unsubscribe import unsubscribe_url
-from inbox.channels import PermanentFailure, SendResult
+from inbox.channels import PermanentFailure, SendResult, provider_for
 from inbox.channels.email.outbound import hand_over
 
 EMAIL_PROVIDER = "email"
@@ -30,13 +29,20 @@ def send(campaign: Campaign, recipient: CampaignRecipient) -> SendResult:
         raise PermanentFailure("", code="no_sender")
     if campaign.channel == "email":
         return _send_email(campaign, recipient, sender.address)
-    backend = import_module(f"inbox.channels.{settings.SMS_BACKEND}")
-    result: SendResult = backend.send_text(
-        campaign.channel,
+    return _send_text(
+        campaign,
         to=recipient.address,
-        from_=sender.address,
         body=recipient.rendered_body,
         status_callback=status_callback_url(recipient),
+    )
+
+
+def _send_text(campaign: Campaign, *, to: str, body: str, status_callback: str) -> SendResult:
+    """An SMS or WhatsApp message through the channel's provider (inbox.channels)."""
+    sender = campaign.sender
+    assert sender is not None  # the callers checked
+    result: SendResult = provider_for(campaign.channel).send_text(
+        campaign.channel, to=to, from_=sender.address, body=body, status_callback=status_callback
     )
     return result
 
@@ -96,13 +102,7 @@ def send_test(campaign: Campaign, *, to: str, body: str, subject: str) -> SendRe
         )
         hand_over(email)
         return SendResult(provider=EMAIL_PROVIDER, provider_message_id="")
-    backend = import_module(f"inbox.channels.{settings.SMS_BACKEND}")
-    path = reverse("campaign_webhooks:twilio_status")
-    result: SendResult = backend.send_text(
-        campaign.channel,
-        to=to,
-        from_=sender.address,
-        body=body,
-        status_callback=f"{settings.PUBLIC_BASE_URL}{path}",
+    path = reverse("campaign_webhooks:twilio_status")  # no recipient: the callback is ignored
+    return _send_text(
+        campaign, to=to, body=body, status_callback=f"{settings.PUBLIC_BASE_URL}{path}"
     )
-    return result
