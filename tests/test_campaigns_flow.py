@@ -63,6 +63,28 @@ def editor_post(**extra):
     return data
 
 
+def launched(inbox, manager, name, *, body, rate):
+    """A service SMS campaign to the Nordlicht contacts, any time of day, launched (the
+    caller runs the commit callbacks, so the freeze runs)."""
+    from campaigns.actions import campaigns as campaign_actions
+
+    campaign = campaign_actions.create_campaign(
+        inbox=inbox, actor=manager, name=name, channel="sms", type="service"
+    )
+    campaign_actions.update_campaign(
+        campaign,
+        actor=manager,
+        values={
+            "body": body,
+            "audience": {"rules": [{"field": "company", "op": "equals", "value": "Nordlicht"}]},
+            "window_days": [],
+            "rate": rate,
+        },
+    )
+    campaign_actions.launch_campaign(campaign, actor=manager)
+    return campaign
+
+
 def test_a_manager_builds_and_launches_a_campaign(
     client_for, max_manager, inbox_a, sms, django_capture_on_commit_callbacks
 ):
@@ -121,25 +143,11 @@ def test_a_manager_builds_and_launches_a_campaign(
 def test_an_answer_shows_the_campaign_message_it_answers(
     client_for, alice, max_manager, inbox_a, sms, django_capture_on_commit_callbacks
 ):
-    from campaigns.actions import campaigns as campaign_actions
     from tests.factories import inbound
 
     contact("Eva", "+49 170 1111111", company="Nordlicht")
-    campaign = campaign_actions.create_campaign(
-        inbox=inbox_a, actor=max_manager, name="Termin", channel="sms", type="service"
-    )
-    campaign_actions.update_campaign(
-        campaign,
-        actor=max_manager,
-        values={
-            "body": "Ihr Termin ist morgen um 10 Uhr.",
-            "audience": {"rules": [{"field": "company", "op": "equals", "value": "Nordlicht"}]},
-            "window_days": [],
-            "rate": 10,
-        },
-    )
     with django_capture_on_commit_callbacks(execute=True):
-        campaign_actions.launch_campaign(campaign, actor=max_manager)
+        launched(inbox_a, max_manager, "Termin", body="Ihr Termin ist morgen um 10 Uhr.", rate=10)
     delivery.tick()
     reply = inbound(inbox_a, address="+49 170 1111111", body="Passt, danke!")
     recipient = CampaignRecipient.objects.get()
@@ -227,27 +235,13 @@ def test_the_report_and_the_list_take_a_fixed_number_of_queries(
 def test_an_opt_out_or_a_block_after_the_freeze_skips_the_row_and_the_campaign_completes(
     max_manager, inbox_a, sms, django_capture_on_commit_callbacks
 ):
-    from campaigns.actions import campaigns as campaign_actions
     from contacts.consent_actions import record_opt_out
 
     eva = contact("Eva", "+49 170 1111111", company="Nordlicht")
     olaf = contact("Olaf", "+49 170 2222222", company="Nordlicht")
     contact("Ida", "+49 170 3333333", company="Nordlicht")
-    campaign = campaign_actions.create_campaign(
-        inbox=inbox_a, actor=max_manager, name="Late", channel="sms", type="service"
-    )
-    campaign_actions.update_campaign(
-        campaign,
-        actor=max_manager,
-        values={
-            "body": "Hallo",
-            "audience": {"rules": [{"field": "company", "op": "equals", "value": "Nordlicht"}]},
-            "window_days": [],
-            "rate": 10,
-        },
-    )
     with django_capture_on_commit_callbacks(execute=True):
-        campaign_actions.launch_campaign(campaign, actor=max_manager)
+        campaign = launched(inbox_a, max_manager, "Late", body="Hallo", rate=10)
     record_opt_out(eva.identities.get(), channel="sms", source="agent", actor=max_manager)
     olaf.is_blocked = True
     olaf.save()
@@ -272,25 +266,11 @@ def test_the_tick_keeps_a_sending_campaigns_counts_warm_and_the_poll_redraws_onl
     from django.core.cache import cache
 
     from campaigns import report
-    from campaigns.actions import campaigns as campaign_actions
 
     for n in range(3):
         contact(f"P{n}", f"+49 170 100000{n}", company="Nordlicht")
-    campaign = campaign_actions.create_campaign(
-        inbox=inbox_a, actor=max_manager, name="Warm", channel="sms", type="service"
-    )
-    campaign_actions.update_campaign(
-        campaign,
-        actor=max_manager,
-        values={
-            "body": "Hallo",
-            "audience": {"rules": [{"field": "company", "op": "equals", "value": "Nordlicht"}]},
-            "window_days": [],
-            "rate": 1,
-        },
-    )
     with django_capture_on_commit_callbacks(execute=True):
-        campaign_actions.launch_campaign(campaign, actor=max_manager)
+        campaign = launched(inbox_a, max_manager, "Warm", body="Hallo", rate=1)
     delivery.tick()
     assert isinstance(cache.get(f"campaign-counts:{campaign.pk}"), report.Counts)
     client = client_for(max_manager)
