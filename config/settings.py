@@ -15,6 +15,7 @@ from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from kombu import Exchange, Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -221,9 +222,47 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_max": 0.5,
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="switchboard")
+# Queues per workload, each served by its own worker service in production (docker-compose.yml),
+# so an import or a slow webhook endpoint never delays routing a customer's message or sending
+# a reply. A worker started without -Q (make worker, the tests) serves them all. CELERY_QUEUE,
+# when set, prefixes every name: several installations or test runs can share one Redis.
+_queue_prefix = env.str("CELERY_QUEUE", default="")
+CELERY_WORKLOAD_QUEUES = {
+    workload: f"{_queue_prefix}.{workload}" if _queue_prefix else workload
+    for workload in ("realtime", "send", "campaigns", "webhooks", "bulk", "assistant")
+}
+CELERY_TASK_QUEUES = [
+    Queue(name, Exchange(name), routing_key=name) for name in CELERY_WORKLOAD_QUEUES.values()
+]
+CELERY_TASK_DEFAULT_QUEUE = CELERY_WORKLOAD_QUEUES["realtime"]
+_routes = {
+    # realtime: what an agent or a customer waits for (routing inbound, fetching media)
+    "inbox.tasks.process_inbound": "realtime",
+    "inbox.tasks.fetch_attachment": "realtime",
+    "inbox.tasks.sweep_queued_messages": "realtime",
+    # send: outbound messages and e-mails, I/O-bound (a thread pool)
+    "inbox.tasks.deliver_message": "send",
+    "accounts.tasks.send_invitation": "send",
+    "surveys.tasks.*": "send",
+    # campaigns: the pacing tick and its batches
+    "campaigns.tasks.tick": "campaigns",
+    "campaigns.tasks.send_batch": "campaigns",
+    # bulk: set-based work over many rows
+    "campaigns.tasks.freeze_campaign": "bulk",
+    "contacts.tasks.*": "bulk",
+    "accounts.tasks.clear_expired_sessions": "bulk",
+    # webhooks: deliveries to other systems' endpoints (slow ones wait here, alone)
+    "webhooks.tasks.*": "webhooks",
+    # assistant: calls to the language model, up to LLM_TIMEOUT each
+    "assistant.tasks.*": "assistant",
+}
+CELERY_TASK_ROUTES = {
+    task: {"queue": CELERY_WORKLOAD_QUEUES[workload]} for task, workload in _routes.items()
+}
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TIMEZONE = "UTC"
+# Beat records a heartbeat on each tick and pings every queue (config/beat.py).
+CELERY_BEAT_SCHEDULER = "config.beat:HeartbeatScheduler"
 CELERY_BEAT_SCHEDULE = {
     # Campaign pacing (campaigns.delivery): a tick that is late by more than a second is
     # dropped, the next one takes its place.
