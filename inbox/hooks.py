@@ -8,10 +8,16 @@ that stores it, so what the function writes (an opt-out, a confirmation to send)
 with the message or not at all. A replayed webhook stores nothing and calls nothing.
 (contacts.erasure, contacts.panel and accounts.settings_sections are registries of the same
 kind.) Not a Django signal: an explicit, ordered list that `receive_message` names.
+
+Two more of the same kind: an *intercept* may claim an inbound message before it is routed
+(a survey's score answered by SMS is stored in the survey's conversation, not routed as a new
+one), and a *status hook* hears that a conversation was opened, pended or resolved (a survey
+goes out on resolve) — each inside the transaction of the change.
 """
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -41,3 +47,62 @@ def run_inbound(message: Any) -> None:
                 hook(message)
         except Exception:
             logger.exception("inbound hook %s failed on message %s", hook.__qualname__, message.pk)
+
+
+@dataclass(frozen=True)
+class Intercepted:
+    """An inbound message a later app claims: it is stored in `conversation` without
+    reopening or routing it (None: in a new conversation that starts resolved), and then
+    `claimed(message)` runs in the same transaction. A replayed webhook stores nothing and
+    calls nothing."""
+
+    conversation: Any
+    claimed: Callable[[Any], None]
+
+
+InterceptHook = Callable[[Any], Intercepted | None]
+INTERCEPT_HOOKS: list[InterceptHook] = []
+
+
+def register_intercept(hook: InterceptHook) -> None:
+    """Ask `hook(incoming)` about every inbound message before it is routed (an
+    inbox.actions.IncomingMessage); the first hook that returns an Intercepted claims it.
+    Call from AppConfig.ready(); registering twice changes nothing."""
+    if hook not in INTERCEPT_HOOKS:
+        INTERCEPT_HOOKS.append(hook)
+
+
+def run_intercepts(incoming: Any) -> Intercepted | None:
+    """The first claim on `incoming`. A hook that fails is logged and passed over: the
+    message is then routed as usual, so nothing the customer wrote is lost."""
+    for hook in INTERCEPT_HOOKS:
+        try:
+            claim = hook(incoming)
+        except Exception:
+            logger.exception("intercept hook %s failed", hook.__qualname__)
+            continue
+        if claim is not None:
+            return claim
+    return None
+
+
+StatusHook = Callable[..., None]
+STATUS_HOOKS: list[StatusHook] = []
+
+
+def register_status_change(hook: StatusHook) -> None:
+    """Call `hook(conversation, old=, new=, actor=)` after every status change, inside its
+    transaction. Call from AppConfig.ready(); registering twice changes nothing."""
+    if hook not in STATUS_HOOKS:
+        STATUS_HOOKS.append(hook)
+
+
+def run_status_change(conversation: Any, *, old: str, new: str, actor: Any) -> None:
+    """Run every status hook, each in a savepoint: one that fails is undone and logged, and
+    the status change stands (an agent's resolve must not fail for a survey)."""
+    for hook in STATUS_HOOKS:
+        try:
+            with transaction.atomic():
+                hook(conversation, old=old, new=new, actor=actor)
+        except Exception:
+            logger.exception("status hook %s failed on %s", hook.__qualname__, conversation.pk)

@@ -126,6 +126,17 @@ def event_text(event: ConversationEvent) -> str:
         return _("An answer to the campaign “%(name)s”") % {"name": data.get("name", "")}
     if event.kind in (kind.OPTED_OUT, kind.OPTED_IN):
         return opt_out_text(event, actor)
+    if event.kind == kind.SURVEY_SENT:
+        return _("%(actor)s sent the survey “%(name)s”") % {
+            "actor": actor,
+            "name": data.get("name", ""),
+        }
+    if event.kind == kind.SURVEY_ANSWERED:
+        return _("Survey answer: %(metric)s %(score)s of %(high)s") % {
+            "metric": data.get("metric", ""),
+            "score": data.get("score", ""),
+            "high": data.get("high", ""),
+        }
     return f"{event.get_kind_display()} · {actor}"
 
 

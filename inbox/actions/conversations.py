@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from inbox.access import rights_in
+from inbox.hooks import run_status_change
 from inbox.language import guess_language
 from inbox.models import (
     Comment,
@@ -153,6 +154,8 @@ def set_status(conversation: Conversation, *, status: str, actor: User) -> None:
     ConversationEvent.objects.record(
         conversation, ConversationEvent.Kind.STATUS, actor=actor, old=old, new=status
     )
+    # What later apps do on a status change (a survey on resolve): inbox.hooks.
+    run_status_change(conversation, old=old, new=status, actor=actor)
 
 
 def mark_read(conversation: Conversation, *, user: User) -> None:

@@ -15,7 +15,7 @@ from contacts.identities import CHANNEL_KINDS
 from contacts.matching import Match, match_contacts
 from contacts.models import Contact, Identity
 from inbox.actions.conversations import MAX_BODY, next_number, preview
-from inbox.hooks import run_inbound
+from inbox.hooks import Intercepted, run_inbound, run_intercepts
 from inbox.language import guess_language
 from inbox.models import (
     Attachment,
@@ -96,9 +96,15 @@ def receive_message(incoming: IncomingMessage) -> Received:
     """
     try:
         with transaction.atomic():
-            message = _store(incoming, incoming.received_at or timezone.now())
-            # What later apps do with a new message (a STOP leaves campaigns): inbox.hooks.
-            run_inbound(message)
+            # A later app may claim the message before routing (a survey score by SMS):
+            # stored quietly where it says, then handed to it instead of the inbound hooks.
+            claim = run_intercepts(incoming)
+            message = _store(incoming, incoming.received_at or timezone.now(), claim)
+            if claim is not None:
+                claim.claimed(message)
+            else:
+                # What later apps do with a new message (a STOP leaves campaigns): inbox.hooks.
+                run_inbound(message)
     except IntegrityError:
         message = Message.objects.get(
             provider=incoming.provider, provider_message_id=incoming.provider_message_id
@@ -107,7 +113,9 @@ def receive_message(incoming: IncomingMessage) -> Received:
     return Received(message, created=True)
 
 
-def _store(incoming: IncomingMessage, received_at: datetime) -> Message:
+def _store(
+    incoming: IncomingMessage, received_at: datetime, claim: Intercepted | None = None
+) -> Message:
     match = match_contacts(incoming.channel, incoming.address)
     identity = _sender_identity(incoming, match)
     contact = identity.contact if identity is not None else None
@@ -119,7 +127,12 @@ def _store(incoming: IncomingMessage, received_at: datetime) -> Message:
         "status": ConversationStatus.OPEN,
         "is_flagged": blocked,
     }
-    conversation = _continued(incoming, match.normalised, contact)
+    if claim is not None:
+        # Claimed (inbox.hooks.Intercepted): not routed — no reopening, nobody waits.
+        state["status"] = ConversationStatus.RESOLVED
+        conversation = claim.conversation
+    else:
+        conversation = _continued(incoming, match.normalised, contact)
     if conversation is None:
         conversation = Conversation.objects.create(
             inbox=incoming.inbox,
@@ -134,7 +147,7 @@ def _store(incoming: IncomingMessage, received_at: datetime) -> Message:
             inbox_channel=incoming.inbox_channel,
             number=next_number(),
             subject=incoming.subject[:300],
-            waiting_since=received_at,
+            waiting_since=None if claim is not None else received_at,
             created_at=received_at,
             updated_at=timezone.now(),
             **state,
@@ -143,6 +156,8 @@ def _store(incoming: IncomingMessage, received_at: datetime) -> Message:
             conversation, ConversationEvent.Kind.CREATED, channel=incoming.channel
         )
         stamps.bump_on_commit(inbox_stamp_keys([conversation.inbox_id]))
+    elif claim is not None:
+        conversation.touch()
     else:
         if conversation.inbox_channel_id is None and incoming.inbox_channel is not None:
             state["inbox_channel"] = incoming.inbox_channel

@@ -255,6 +255,10 @@ class ConversationEvent(models.Model):
         OPTED_OUT = "opted_out", _("Opted out of campaigns")
         OPTED_IN = "opted_in", _("Subscribed to campaigns again")
         CAMPAIGN_REPLY = "campaign_reply", _("Answer to a campaign")
+        # A survey (the surveys app) asked the customer, or the customer answered it; the
+        # data holds what the thread shows (kind, score, scale), the rows are the survey's.
+        SURVEY_SENT = "survey_sent", _("Survey sent")
+        SURVEY_ANSWERED = "survey_answered", _("Survey answered")
 
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=32, choices=Kind.choices)
