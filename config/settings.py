@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "contacts",
     "inbox",
     "campaigns",
+    "surveys",
     "demo",  # seed_demo only: no models, and it refuses to run without DEBUG
 ]
 
@@ -282,6 +283,12 @@ CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": {
         "task": "accounts.tasks.clear_expired_sessions",
         "schedule": crontab(minute=17, hour=3),
+    },
+    # Survey invitations whose delay after resolving has passed (surveys.actions.invitations).
+    "surveys-send-due": {
+        "task": "surveys.tasks.send_due",
+        "schedule": 30.0,
+        "options": {"expires": 25},
     },
 }
 

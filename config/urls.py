@@ -16,6 +16,9 @@ urlpatterns = [
     path("settings/", include("campaigns.settings_urls")),
     path("contacts/", include("contacts.urls")),
     path("campaigns/templates/", include("campaigns.template_urls")),
+    path("campaigns/surveys/", include("surveys.urls")),
+    # The short public links of survey invitations (no log-in; surveys.public_views).
+    path("s/", include("surveys.public_urls")),
     path("campaigns/", include("campaigns.urls")),
     path("webhooks/campaigns/", include("campaigns.webhook_urls")),
     path("webhooks/", include("inbox.webhook_urls")),
