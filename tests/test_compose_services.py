@@ -123,7 +123,7 @@ def test_the_compose_file_requires_its_secrets_and_waits_for_the_migration():
     assert ":?" in app["DATABASE_URL"]
     assert ":?" in SERVICES["postgres"]["environment"]["POSTGRES_PASSWORD"]
     assert ":?" in app["SECRET_KEY"]
-    for name in ["web", "beat", *WORKERS]:
+    for name in ["web", "beat", "backup", *WORKERS]:
         depends = SERVICES[name]["depends_on"]
         assert depends["migrate"]["condition"] == "service_completed_successfully", name
         assert "healthcheck" in SERVICES[name], name
@@ -177,6 +177,9 @@ def test_the_services_come_up_healthy_with_the_readme_production_settings(
         beat_command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     processes.append(beat)
+    backup_env = {**env, "BACKUP_DIR": str(tmp_path / "backups"), "MEDIA_ROOT": str(tmp_path)}
+    backup = subprocess.Popen(_command("backup"), env=backup_env, cwd=ROOT)
+    processes.append(backup)
 
     web_health = _healthy_within("web", web_env, 60, web)
     assert web_health.returncode == 0, web_health.stderr
@@ -185,6 +188,9 @@ def test_the_services_come_up_healthy_with_the_readme_production_settings(
 
     beat_health = _healthy_within("beat", env, 60, beat)
     assert beat_health.returncode == 0, beat_health.stderr
+
+    backup_health = _healthy_within("backup", backup_env, 90, backup)
+    assert backup_health.returncode == 0, backup_health.stderr
 
     for name, process in workers.items():
         health = _healthy_within(name, env, 90, process)
