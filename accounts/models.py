@@ -141,6 +141,13 @@ class Organisation(models.Model):
         default=True,
         help_text=_("Everyone else's notes are always read-only."),
     )
+    # What the message assistant (the assistant app) may use in a calendar month, in the
+    # model's tokens (prompt and completion); 0 turns it off for everyone.
+    assistant_monthly_tokens = models.PositiveIntegerField(
+        _("message assistant: tokens per month"),
+        default=200_000,
+        help_text=_("Prompt and answer tokens of every assistant request this month; 0: none."),
+    )
     # Admin-defined account variables, {key: value}, beside the four built-in ones.
     variables = models.JSONField(_("more account variables"), default=dict, blank=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -18,6 +18,7 @@ from campaigns import audience, delivery, preview, report
 from campaigns.access import access_campaign
 from campaigns.actions import campaigns as actions
 from campaigns.campaign_forms import WEEKDAYS, CampaignForm, TestSendForm, initial_for
+from campaigns.editor_tools import editor_tools
 from campaigns.models import Template
 from campaigns.notice import needs_notice, with_notice
 from contacts.models import MIN_SEARCH_LENGTH, Contact
@@ -107,6 +108,7 @@ def _editor(
         "operators": audience.OPERATORS,
         "weekdays": WEEKDAYS,
         "variables": variables_menu(),
+        "editor_tools": editor_tools(request.user, campaign),
         "templates": list(form.fields["template"].queryset[:100]),  # type: ignore[attr-defined]
         "test_form": TestSendForm(
             channel=campaign.channel,

@@ -22,6 +22,9 @@ class SwitchesForm(forms.Form):
         label=_("Opt-out confirmation message"), required=False
     )
     assistant_enabled = forms.BooleanField(label=_("Message assistant"), required=False)
+    assistant_masks_personal_data = forms.BooleanField(
+        label=_("Mask personal data for the assistant"), required=False
+    )
 
     @classmethod
     def for_settings(cls, settings: CampaignSettings) -> "SwitchesForm":

@@ -11,6 +11,7 @@ form with errors comes back with them (422).
 
 from typing import Any
 
+from django.conf import settings as django_settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
@@ -164,6 +165,8 @@ def _context(inbox: Inbox, **forms: Any) -> dict[str, Any]:
         "settings": settings,
         "company_name": company,
         "prefix_preview": f"{company}: …",
+        # Without a model the switch can be set, but the settings say why nothing appears.
+        "assistant_configured": bool(django_settings.LLM_BASE_URL),
         "switches_form": forms.get("switches_form") or SwitchesForm.for_settings(settings),
         "texts_form": forms.get("texts_form") or TextsForm(settings=settings),
         "rates_form": forms.get("rates_form") or RatesForm(settings=settings),

@@ -19,8 +19,14 @@ from config.celery import app as celery_app
 from contacts.attributes import ensure_builtin_definitions
 from tests.factories import OrganisationFactory, UserFactory
 
-# The fake providers' fixtures: `fake_twilio` (a local Twilio REST API) and `smtp_server`.
-pytest_plugins = ["tests.fakes.twilio_api", "tests.fakes.smtp"]
+# The fake providers' fixtures: `fake_twilio` (a local Twilio REST API), `smtp_server` and
+# `fake_openai` (a local OpenAI-compatible API for the message assistant).
+pytest_plugins = [
+    "tests.fakes.twilio_api",
+    "tests.fakes.smtp",
+    "tests.fakes.openai_api",
+    "tests.assistant_world",
+]
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

@@ -34,7 +34,13 @@ from inbox.variables import TemplateError, check_template
 from lib.errors import ActionRefused
 
 LANGUAGES = ("en", "de", "sv")
-SWITCHES = ("insert_company_name", "opt_out_enabled", "confirmation_enabled", "assistant_enabled")
+SWITCHES = (
+    "insert_company_name",
+    "opt_out_enabled",
+    "confirmation_enabled",
+    "assistant_enabled",
+    "assistant_masks_personal_data",
+)
 MIN_RATE, MAX_RATE = 0.1, 1000.0
 
 
@@ -65,9 +71,12 @@ def update_switches(
     opt_out_enabled: bool,
     confirmation_enabled: bool,
     assistant_enabled: bool,
+    assistant_masks_personal_data: bool | None = None,
 ) -> list[str]:
     """Turn the inbox's campaign switches on or off; returns the names of those that changed.
-    Switching the message assistant on records that `actor` accepted its terms, now."""
+    Switching the message assistant on records that `actor` accepted its terms (the text
+    shown beside the switch, campaigns/settings/_assistant_terms.html), now. A switch given
+    as None stays as it is."""
     _require_manager(actor, inbox)
     settings = _locked_settings(inbox)
     wanted = {
@@ -75,8 +84,13 @@ def update_switches(
         "opt_out_enabled": opt_out_enabled,
         "confirmation_enabled": confirmation_enabled,
         "assistant_enabled": assistant_enabled,
+        "assistant_masks_personal_data": assistant_masks_personal_data,
     }
-    changed = [name for name in SWITCHES if getattr(settings, name) != wanted[name]]
+    changed = [
+        name
+        for name in SWITCHES
+        if wanted[name] is not None and getattr(settings, name) != wanted[name]
+    ]
     if not changed:
         return []
     now = timezone.now()

@@ -64,6 +64,14 @@ class CampaignSettings(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     assistant_terms_accepted_at = models.DateTimeField(null=True, blank=True)
+    assistant_masks_personal_data = models.BooleanField(
+        _("mask personal data for the assistant"),
+        default=True,
+        help_text=_(
+            "Phone numbers, e-mail addresses and IBANs are replaced by placeholders before a "
+            "text goes to the AI model."
+        ),
+    )
     # {channel: messages per second}; missing channels take DEFAULT_RATES.
     rates = models.JSONField(default=dict, blank=True)
     updated_at = models.DateTimeField(default=timezone.now)
