@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "inbox",
     "campaigns",
     "surveys",
+    "assistant",
     "demo",  # seed_demo only: no models, and it refuses to run without DEBUG
 ]
 
@@ -446,6 +447,21 @@ TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
 TWILIO_API_BASE_URL = env.str("TWILIO_API_BASE_URL", default="")
 if SMS_BACKEND == "twilio" and not (TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN):
     raise ImproperlyConfigured("SMS_BACKEND=twilio needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN.")
+
+# The message assistant (issue 13): any OpenAI-compatible chat completions API, one model for
+# every AI feature. Without LLM_BASE_URL the assistant is absent (its buttons are not shown
+# and the settings say why).
+LLM_BASE_URL = env.str("LLM_BASE_URL", default="").rstrip("/")
+if LLM_BASE_URL and urlsplit(LLM_BASE_URL).scheme not in {"http", "https"}:
+    raise ImproperlyConfigured(
+        f"LLM_BASE_URL must be an http(s) URL such as https://api.openai.com/v1, "
+        f"got {LLM_BASE_URL!r}."
+    )
+LLM_API_KEY = env.str("LLM_API_KEY", default="")
+LLM_MODEL = env.str("LLM_MODEL", default="gpt-4o-mini")
+LLM_TIMEOUT = _read("LLM_TIMEOUT", env.float, 20.0)
+if not 1 <= LLM_TIMEOUT <= 120:
+    raise ImproperlyConfigured(f"LLM_TIMEOUT must be 1 to 120 seconds, got {LLM_TIMEOUT}.")
 
 # --- Logging --------------------------------------------------------------------------------
 

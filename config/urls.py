@@ -20,6 +20,8 @@ urlpatterns = [
     # The short public links of survey invitations (no log-in; surveys.public_views).
     path("s/", include("surveys.public_urls")),
     path("campaigns/", include("campaigns.urls")),
+    path("assistant/", include("assistant.urls")),
+    path("settings/", include("assistant.settings_urls")),
     path("webhooks/campaigns/", include("campaigns.webhook_urls")),
     path("webhooks/", include("inbox.webhook_urls")),
     # django-anymail's inbound (and tracking) webhooks: /anymail/<esp>/inbound/, answering
