@@ -24,7 +24,8 @@ def survey_of(inbox, actor, **fields):
 def handled(inbox, agent, *, address="+49 170 1234567", reply=True, resolve=True):
     """A conversation the agent took, answered (unless `reply` is False) and resolved."""
     conversation = inbound(inbox, address=address).conversation
-    assignment.assign_to_me(conversation, actor=agent)
+    if inbox.is_assignment_mode:
+        assignment.assign_to_me(conversation, actor=agent)
     if reply:
         actions.reply(conversation, body="Ist unterwegs.", actor=agent)
     if resolve:

@@ -21,6 +21,7 @@ from campaigns.models import Campaign, Template
 from inbox import actions
 from inbox.actions import IncomingFile
 from inbox.models import Attachment
+from surveys.models import Survey
 from tests.factories import ContactFactory, identity, inbound, inbox_with
 
 PUBLIC = {
@@ -38,6 +39,9 @@ PUBLIC = {
     # A signed per-recipient token is its authority (RFC 8058 one-click, no log-in).
     "campaigns:unsubscribe",
     "campaigns:click",
+    # A signed per-invitation token: the public survey page (GET shows, only POST records).
+    "survey_answer:answer",
+    "survey_answer:answer_score",
 }
 INBOX_SCOPED = {
     "conversation_id",
@@ -46,6 +50,7 @@ INBOX_SCOPED = {
     "attachment_id",
     "campaign_id",
     "template_id",
+    "survey_id",
 }
 SKIP_NAMESPACES = {"admin", "anymail"}
 
@@ -97,6 +102,7 @@ def world(alice, bob, max_manager):
         inbox=inbox_a, name="Winterschlussverkauf", channel="sms", body="Hallo"
     )
     template = Template.objects.create(inbox=inbox_a, name="Begrüßung", body="Hallo")
+    survey = Survey.objects.create(inbox=inbox_a, name="Zufriedenheit")
     return {
         "conversation_id": conversation.pk,
         "message_id": message.pk,
@@ -104,6 +110,7 @@ def world(alice, bob, max_manager):
         "attachment_id": attachment.pk,
         "campaign_id": campaign.pk,
         "template_id": template.pk,
+        "survey_id": survey.pk,
     }
 
 
@@ -164,6 +171,19 @@ def test_campaigns_follow_the_inbox_role(client_for, alice, max_manager, world):
     assert client_for(alice).post(cancel).status_code == 403
     assert client_for(max_manager).get(edit).status_code == 200
     assert Campaign.objects.get(pk=world["campaign_id"]).status == "draft"
+
+
+def test_surveys_follow_the_inbox_role(client_for, alice, max_manager, world):
+    """Members of the inbox read its surveys and results; its managers change them."""
+    detail = reverse("surveys:detail", args=[world["survey_id"]])
+    edit = reverse("surveys:edit", args=[world["survey_id"]])
+    delete = reverse("surveys:delete", args=[world["survey_id"]])
+
+    assert client_for(alice).get(detail).status_code == 200
+    assert client_for(alice).get(edit).status_code == 403
+    assert client_for(alice).post(delete).status_code == 403
+    assert client_for(max_manager).get(edit).status_code == 200
+    assert Survey.objects.filter(pk=world["survey_id"]).exists()
 
 
 def test_inbox_settings_follow_the_inbox_role(client_for, alice, max_manager, world):
