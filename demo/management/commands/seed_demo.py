@@ -11,6 +11,7 @@ from demo.accounts import DEMO_PASSWORD, DEMO_USERS, seed_organisation_and_users
 from demo.campaigns import seed_campaigns
 from demo.contacts import seed_demo_contacts
 from demo.inbox import seed_conversations, seed_inboxes
+from demo.surveys import seed_surveys
 from demo.synthetic_contacts import generate_contacts
 from demo.synthetic_conversations import generate_conversations
 
@@ -63,6 +64,7 @@ class Command(BaseCommand):
         created = seed_conversations(inboxes)
         self.stdout.write(f"Demo inboxes ready ({created} new conversations).")
         self.stdout.write(f"Demo campaigns ready ({seed_campaigns(inboxes)} new).")
+        self.stdout.write(f"Demo surveys ready ({seed_surveys(inboxes)} new).")
         if options["conversations"]:
             generate_conversations(
                 options["conversations"],
