@@ -17,6 +17,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from assistant.models import AssistantRequest
 from campaigns.models import Campaign, Template
 from inbox import actions
 from inbox.actions import IncomingFile
@@ -50,6 +51,7 @@ INBOX_SCOPED = {
     "attachment_id",
     "campaign_id",
     "template_id",
+    "assistant_request_id",
     "survey_id",
 }
 SKIP_NAMESPACES = {"admin", "anymail"}
@@ -102,6 +104,10 @@ def world(alice, bob, max_manager):
         inbox=inbox_a, name="Winterschlussverkauf", channel="sms", body="Hallo"
     )
     template = Template.objects.create(inbox=inbox_a, name="Begrüßung", body="Hallo")
+    # A message assistant request Alice made in inbox A (only she may follow it).
+    assistant_request = AssistantRequest.objects.create(
+        feature="rewrite", user=alice, organisation_id=1, inbox=inbox_a
+    )
     survey = Survey.objects.create(inbox=inbox_a, name="Zufriedenheit")
     return {
         "conversation_id": conversation.pk,
@@ -110,6 +116,7 @@ def world(alice, bob, max_manager):
         "attachment_id": attachment.pk,
         "campaign_id": campaign.pk,
         "template_id": template.pk,
+        "assistant_request_id": assistant_request.pk,
         "survey_id": survey.pk,
     }
 
@@ -184,6 +191,18 @@ def test_surveys_follow_the_inbox_role(client_for, alice, max_manager, world):
     assert client_for(alice).post(delete).status_code == 403
     assert client_for(max_manager).get(edit).status_code == 200
     assert Survey.objects.filter(pk=world["survey_id"]).exists()
+
+
+def test_the_message_assistant_follows_the_inbox_role(client_for, alice, max_manager, world):
+    """Members use the reply-box tools, only managers draft campaigns; a request is followed
+    by the user who made it alone."""
+    draft = reverse("assistant:campaign_draft", args=[world["campaign_id"]])
+    status = reverse("assistant:request", args=[world["assistant_request_id"]])
+
+    assert client_for(alice).post(draft, {"topic": "x"}).status_code == 403
+    assert client_for(max_manager).post(draft, {}).status_code != 403
+    assert client_for(alice).get(status).status_code == 200
+    assert client_for(max_manager).get(status).status_code == 404
 
 
 def test_inbox_settings_follow_the_inbox_role(client_for, alice, max_manager, world):
