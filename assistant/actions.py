@@ -262,7 +262,7 @@ def _conversation(request: AssistantRequest, payload: dict[str, Any]) -> Convers
 
     conversation = (
         Conversation.objects.select_related("inbox", "contact")
-        .filter(pk=payload["conversation_id"], inbox_id=request.inbox_id)
+        .filter(pk=payload["conversation_id"], inbox_id=request.inbox_id or 0)
         .first()
     )
     if conversation is None:

@@ -4,6 +4,7 @@ placeholders such as [PHONE_1]. `unmask` puts them back into a rewritten text, s
 who asked for a shorter reply does not lose the number they had typed."""
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 # Country code, two check digits, then 11 to 30 letters and digits, in groups of four or not.
@@ -24,7 +25,7 @@ def mask(text: str) -> Masked:
     found: dict[str, str] = {}
     counters: dict[str, int] = {}
 
-    def replacer(kind: str):  # type: ignore[no-untyped-def]
+    def replacer(kind: str) -> Callable[[re.Match[str]], str]:
         def replace(match: re.Match[str]) -> str:
             value = match.group(0)
             if kind == "PHONE" and sum(c.isdigit() for c in value) < 7:

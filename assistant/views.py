@@ -90,7 +90,9 @@ def campaign_draft(request: AuthenticatedRequest, campaign_id: int) -> HttpRespo
     form = DraftForm(request.POST, auto_id="assistant_%s")
     if not form.is_valid():
         problems = [
-            f"{form[name].label}: {' '.join(errors)}" if name in form.fields else " ".join(errors)
+            f"{form[name].label}: {' '.join(str(e) for e in errors)}"
+            if name in form.fields
+            else " ".join(str(e) for e in errors)
             for name, errors in form.errors.items()
         ]
         return _refused(request, " ".join(problems), status=422, back=back)
@@ -114,7 +116,11 @@ def reply_tool(request: AuthenticatedRequest, conversation_id: int) -> HttpRespo
     if not form.is_valid():
         return _refused(
             request,
-            " ".join(form.errors.get("__all__", []) or [_("Choose what the assistant should do.")]),
+            " ".join(
+                str(e)
+                for e in form.errors.get("__all__", [])
+                or [_("Choose what the assistant should do.")]
+            ),
             status=422,
             back=back,
         )
