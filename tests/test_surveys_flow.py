@@ -194,7 +194,9 @@ def test_the_page_speaks_the_customers_language(
 )
 def test_a_tampered_link_is_404(client, token, db):
     assert client.get(reverse("survey_answer:answer", args=[token])).status_code == 404
-    assert client.post(reverse("survey_answer:answer", args=[token]), {"score": 5}).status_code == 404
+    assert (
+        client.post(reverse("survey_answer:answer", args=[token]), {"score": 5}).status_code == 404
+    )
 
 
 def test_a_tampered_mac_of_a_real_invitation_is_404(
@@ -207,7 +209,9 @@ def test_a_tampered_mac_of_a_real_invitation_is_404(
     forged = token[:-1] + ("0" if token[-1] != "0" else "1")
 
     assert client.get(reverse("survey_answer:answer", args=[forged])).status_code == 404
-    assert client.post(reverse("survey_answer:answer", args=[forged]), {"score": 1}).status_code == 404
+    assert (
+        client.post(reverse("survey_answer:answer", args=[forged]), {"score": 1}).status_code == 404
+    )
     assert not SurveyResponse.objects.exists()
 
 

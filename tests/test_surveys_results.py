@@ -54,7 +54,7 @@ def test_csat_is_the_share_of_four_and_five(inbox_a, alice, max_manager):
 
 def test_nps_is_promoters_minus_detractors(inbox_a, alice, max_manager):
     survey = survey_of(inbox_a, max_manager, kind="nps")
-    # 3 promoters (9, 10, 9), 2 passives (7, 8), 5 detractors (0, 3, 6, 6, 5): 30 % − 50 %
+    # 3 promoters (9, 10, 9), 2 passives (7, 8), 5 detractors (0, 3, 6, 6, 5): 30 % - 50 %
     answered(survey, alice, [9, 10, 9, 7, 8, 0, 3, 6, 6, 5])
 
     found = results_for(survey, since=period_bounds("30")[0], until=timezone.now())
@@ -78,7 +78,9 @@ def test_results_are_attributed_to_the_agent_who_handled_the_conversation(
     answered(survey, carla, [1, 2, 5])
     since = period_bounds("30")[0]
 
-    agents = {row["name"]: row for row in results_for(survey, since=since, until=timezone.now()).agents}
+    agents = {
+        row["name"]: row for row in results_for(survey, since=since, until=timezone.now()).agents
+    }
 
     assert agents["Alice Agent"]["figure"] == 100.0 and agents["Alice Agent"]["sent"] == 4
     assert agents["Carla Agent"]["figure"] == 33.3 and agents["Carla Agent"]["answers"] == 3
@@ -110,7 +112,7 @@ def test_the_results_page_runs_a_fixed_number_of_queries(
 
 def test_the_csv_holds_the_answers_with_safe_cells(client_for, inbox_a, alice, max_manager):
     survey = survey_of(inbox_a, max_manager)
-    answered(survey, alice, [5], comment="=HYPERLINK(\"http://evil\")")
+    answered(survey, alice, [5], comment='=HYPERLINK("http://evil")')
 
     response = client_for(alice).get(reverse("surveys:export", args=[survey.pk]))
 

@@ -128,7 +128,7 @@ def invite_on_resolve(conversation: Conversation, *, actor: Any) -> SurveyInvita
         actor=actor,
         invitation=invitation,
         source=invitation.source,
-        send_at=invitation.send_at.isoformat(),
+        send_at=str(invitation.send_at),
     )
     if survey.delay_minutes == 0:
         enqueue_send(invitation.pk)
@@ -231,7 +231,7 @@ def send_invitation(invitation_id: int) -> bool:
     conversation = (
         Conversation.objects.select_for_update(of=("self",))
         .select_related("inbox", "contact")
-        .filter(pk=invitation.conversation_id)
+        .filter(pk=invitation.conversation_id or 0)
         .first()
     )
     reason = ""

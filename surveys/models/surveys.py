@@ -33,7 +33,7 @@ SCALES: dict[str, tuple[int, int]] = {
     SurveyKind.NPS: (0, 10),
     SurveyKind.CES: (1, 7),
 }
-SHORT_NAMES = {SurveyKind.CSAT: "CSAT", SurveyKind.NPS: "NPS", SurveyKind.CES: "CES"}
+SHORT_NAMES: dict[str, str] = {"csat": "CSAT", "nps": "NPS", "ces": "CES"}
 
 
 class SurveyQuerySet(models.QuerySet["Survey"]):
