@@ -23,6 +23,7 @@ from campaigns.models import CampaignRecipient, CampaignStatus, RecipientStatus
 from inbox.access import managed_inboxes, manages_any_inbox
 from lib.errors import refusals_answered_by
 from lib.htmx import is_partial_request, render_page
+from lib.replica import replica_rows
 from lib.text import spreadsheet_safe
 
 LIST_LIMIT = 100
@@ -200,7 +201,8 @@ def export(request: AuthenticatedRequest, campaign_id: int) -> StreamingHttpResp
     campaign = access_campaign(request.user, campaign_id)
     writer = csv.writer(_Echo())
     response = StreamingHttpResponse(
-        (writer.writerow(row) for row in _csv_rows(campaign)), content_type="text/csv"
+        (writer.writerow(row) for row in replica_rows(_csv_rows(campaign))),
+        content_type="text/csv",
     )
     response["Content-Disposition"] = f'attachment; filename="campaign-{campaign.pk}.csv"'
     return response

@@ -7,6 +7,7 @@ See `.env.example` and the configuration table in README.md for every variable.
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import environ
@@ -168,6 +169,18 @@ else:
     # SQLite: wait for a writer instead of failing at once, as concurrent requests expect.
     _database.setdefault("OPTIONS", {})["timeout"] = 20
 DATABASES = {"default": _database}
+# A read replica (streaming replication) for search and exports (lib/replica.py). The same
+# pool settings; in tests it mirrors the primary.
+DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
+if DATABASE_REPLICA_URL:
+    if urlsplit(DATABASE_REPLICA_URL).scheme not in {"postgres", "postgresql", "pgsql"}:
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL must be a postgres:// URL.")
+    _replica = env.db_url_config(DATABASE_REPLICA_URL)
+    _replica["CONN_MAX_AGE"] = 0
+    _replica["OPTIONS"] = {**_database.get("OPTIONS", {})}
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES["replica"] = _replica
+DATABASE_ROUTERS = ["config.routers.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: cache and Celery ----------------------------------------------------------------
@@ -400,8 +413,35 @@ MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 BACKUP_DIR = Path(env.str("BACKUP_DIR", default=str(VAR_DIR / "backups")))
 BACKUP_KEEP_DAYS = _read("BACKUP_KEEP_DAYS", env.int, 14)
 BACKUP_ENCRYPTION_KEY = env.str("BACKUP_ENCRYPTION_KEY", default="")
+# Media (attachments): the file system under MEDIA_ROOT, or with MEDIA_STORAGE=s3 any
+# S3-compatible object store through django-storages, for several web and worker hosts.
+# Files are private (no ACL, no public URL): downloads go through the access-checked view.
+MEDIA_STORAGE = _read("MEDIA_STORAGE", env.str, "filesystem")
+if MEDIA_STORAGE not in {"filesystem", "s3"}:
+    raise ImproperlyConfigured(f"MEDIA_STORAGE must be filesystem or s3, got {MEDIA_STORAGE!r}.")
+_media_storage: dict[str, Any] = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+if MEDIA_STORAGE == "s3":
+    _bucket = env.str("AWS_STORAGE_BUCKET_NAME", default="")
+    if not _bucket:
+        raise ImproperlyConfigured("MEDIA_STORAGE=s3 needs AWS_STORAGE_BUCKET_NAME.")
+    _media_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": _bucket,
+            "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
+            "access_key": env.str("AWS_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("AWS_SECRET_ACCESS_KEY", default="") or None,
+            "addressing_style": env.str("AWS_S3_ADDRESSING_STYLE", default="") or None,
+            "default_acl": None,
+            "querystring_auth": True,
+            "querystring_expire": 300,
+            "file_overwrite": False,
+            "location": env.str("AWS_LOCATION", default=""),
+        },
+    }
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _media_storage,
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG

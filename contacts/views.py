@@ -18,6 +18,7 @@ from contacts.models import MIN_SEARCH_LENGTH, Contact, Identity, Tag
 from contacts.panel import editable_definitions, panel_context
 from lib.htmx import is_partial_request, render_page
 from lib.pagination import InvalidCursor, paginate
+from lib.replica import from_replica
 
 CONTACTS_PER_PAGE = 50
 
@@ -42,12 +43,13 @@ def index(request: AuthenticatedRequest) -> HttpResponse:
         Prefetch("identities", queryset=Identity.objects.order_by("kind", "id"))
     )
     try:
-        page = paginate(
-            contacts,
-            ordering=("-last_activity_at", "-id"),
-            cursor=request.GET.get("after"),
-            per_page=CONTACTS_PER_PAGE,
-        )
+        with from_replica():  # the list and its search: a read replica takes them when set
+            page = paginate(
+                contacts,
+                ordering=("-last_activity_at", "-id"),
+                cursor=request.GET.get("after"),
+                per_page=CONTACTS_PER_PAGE,
+            )
     except InvalidCursor as exc:
         raise Http404 from exc
     context = {

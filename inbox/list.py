@@ -23,6 +23,7 @@ from inbox.models import Channel, Conversation, ConversationStatus
 from inbox.search import matching, search_page
 from lib.forms import search_query
 from lib.pagination import Page, paginate
+from lib.replica import from_replica
 
 PER_PAGE = 40
 ORDERING = ("-last_message_at", "-id")
@@ -173,9 +174,10 @@ def list_page(user: Any, filters: ListFilters, cursor: str | None) -> Page[Conve
         filtered(Conversation.objects.visible_to(user), user, filters, search=False), user
     )
     if filters.searching:
-        page = search_page(
-            conversations, filters.q, ordering=ORDERING, cursor=cursor, per_page=PER_PAGE
-        )
+        with from_replica():  # full-text search: the heavy read a replica is for
+            page = search_page(
+                conversations, filters.q, ordering=ORDERING, cursor=cursor, per_page=PER_PAGE
+            )
     else:
         page = paginate(conversations, ordering=ORDERING, cursor=cursor, per_page=PER_PAGE)
     decorate(page.items)
