@@ -165,6 +165,11 @@ if _database["ENGINE"] == "django.db.backends.postgresql":
         "max_size": _read("DATABASE_POOL_MAX_SIZE", env.int, 10),
         "timeout": 10,
     }
+    # Behind PgBouncer in transaction mode a server connection changes between transactions:
+    # no server-side cursors, and no prepared statements kept by name on one connection.
+    if _read("DATABASE_PGBOUNCER", _strict_bool, False):
+        _database["DISABLE_SERVER_SIDE_CURSORS"] = True
+        _database["OPTIONS"]["prepare_threshold"] = None
 else:
     # SQLite: wait for a writer instead of failing at once, as concurrent requests expect.
     _database.setdefault("OPTIONS", {})["timeout"] = 20

@@ -213,3 +213,18 @@ def test_a_replica_url_must_be_postgres_and_s3_needs_a_bucket():
     )
     assert no_bucket.returncode != 0
     assert "AWS_STORAGE_BUCKET_NAME" in no_bucket.stderr
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PgBouncer fronts PostgreSQL")
+def test_behind_pgbouncer_there_are_no_server_side_cursors_or_named_prepared_statements():
+    show = SETUP + (
+        "; from django.conf import settings as s; d = s.DATABASES['default']"
+        "; print(d.get('DISABLE_SERVER_SIDE_CURSORS', False), d['OPTIONS']['prepare_threshold'])"
+    )
+    url = _url("switchboard")
+
+    behind = _run({"DATABASE_URL": url, "DATABASE_PGBOUNCER": "true"}, show)
+    direct = _run({"DATABASE_URL": url}, show.replace("d['OPTIONS']['prepare_threshold']", "1"))
+
+    assert behind.stdout.split() == ["True", "None"], behind.stderr
+    assert direct.stdout.split() == ["False", "1"], direct.stderr
