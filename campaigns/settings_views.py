@@ -40,7 +40,12 @@ def inbox_campaigns(request: AuthenticatedRequest, inbox_id: int) -> HttpRespons
         return render_page(request, TEMPLATE, _context(inbox))
     form = SwitchesForm(request.POST)
     form.is_valid()  # booleans: always valid
-    changed = actions.update_switches(inbox, actor=request.user, **form.cleaned_data)
+    values = dict(form.cleaned_data)
+    if not request.POST.get("assistant_masks_shown"):
+        # A form that did not show the masking switch leaves it as it is (an unchecked box
+        # and a missing one look the same in a POST).
+        values["assistant_masks_personal_data"] = None
+    changed = actions.update_switches(inbox, actor=request.user, **values)
     messages.success(request, _("Saved.") if changed else _("Nothing was changed."))
     return _section(request, inbox, "campaign-switches")
 

@@ -60,7 +60,14 @@ def test_switching_the_assistant_on_records_who_accepted_the_terms(client_for, m
     assert "never sends anything on its own" in page
     assert 'name="assistant_masks_personal_data"' in page
 
-    client.post(url, {"assistant_enabled": "on", "assistant_masks_personal_data": "on"})
+    client.post(
+        url,
+        {
+            "assistant_enabled": "on",
+            "assistant_masks_shown": "1",
+            "assistant_masks_personal_data": "on",
+        },
+    )
 
     settings = CampaignSettings.objects.get(inbox=inbox)
     assert settings.assistant_enabled
@@ -69,7 +76,9 @@ def test_switching_the_assistant_on_records_who_accepted_the_terms(client_for, m
     assert settings.assistant_masks_personal_data
     assert "Terms accepted by Max Manager" in client.get(url).content.decode()
 
-    client.post(url, {"assistant_enabled": "on"})  # masking off
+    client.post(url, {"assistant_enabled": "on"})  # a form without the switch: unchanged
+    assert CampaignSettings.objects.get(inbox=inbox).assistant_masks_personal_data
+    client.post(url, {"assistant_enabled": "on", "assistant_masks_shown": "1"})  # unchecked
     assert not CampaignSettings.objects.get(inbox=inbox).assistant_masks_personal_data
 
 
