@@ -13,6 +13,7 @@ COPY campaigns campaigns
 COPY surveys surveys
 COPY assistant assistant
 COPY operations operations
+COPY operations operations
 COPY demo demo
 RUN pip install --no-cache-dir .
 COPY . .

@@ -9,19 +9,33 @@ from lib.errors import ActionRefused
 
 
 @transaction.atomic
-def invite_user(*, email: str, display_name: str, role: str, language: str, actor: User) -> User:
+def invite_user(
+    *,
+    email: str,
+    display_name: str,
+    role: str,
+    language: str,
+    actor: User | None,
+    send_email: bool = True,
+) -> User:
     """Create a licensed user without a password and e-mail them a link to choose one.
 
     The invitation is sent by a task after commit; the e-mail address must be unused
     (the form checks it; the unique index makes a race fail loudly instead of duplicating).
+    `actor` None is the operator at the command line (manage.py createadmin), who hands the
+    link over themselves or sends the e-mail at once (`send_email=False`: no task).
     """
     user = User.objects.create_user(
         email, password=None, display_name=display_name, role=role, language=language
     )
     AccountEvent.objects.create(
-        kind=AccountEvent.Kind.USER_INVITED, actor=actor, user=user, data={"role": role}
+        kind=AccountEvent.Kind.USER_INVITED,
+        actor=actor,
+        user=user,
+        data={"role": role},
     )
-    send_invitation.delay_on_commit(user.id)
+    if send_email:
+        send_invitation.delay_on_commit(user.id)
     return user
 
 

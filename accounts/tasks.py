@@ -4,13 +4,9 @@ from importlib import import_module
 
 from celery import shared_task
 from django.conf import settings
-from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 
 
 @shared_task
@@ -20,6 +16,7 @@ def send_invitation(user_id: int) -> None:
     The claim (a conditional UPDATE of invitation_sent_at) makes a redelivered task a no-op;
     an admin can send the invitation again from the user's page.
     """
+    from accounts.invitations import invitation_link
     from accounts.models import Organisation, User
 
     claimed = User.objects.filter(
@@ -30,14 +27,7 @@ def send_invitation(user_id: int) -> None:
     user = User.objects.get(pk=user_id)
     if user.has_usable_password():
         return
-    link = settings.PUBLIC_BASE_URL + reverse(
-        "accounts:invitation_accept",
-        kwargs={
-            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
-            "token": default_token_generator.make_token(user),
-        },
-    )
-    context = {"user": user, "organisation": Organisation.load(), "link": link}
+    context = {"user": user, "organisation": Organisation.load(), "link": invitation_link(user)}
     with translation.override(user.language):
         subject = render_to_string("accounts/emails/invitation_subject.txt", context).strip()
         body = render_to_string("accounts/emails/invitation_body.txt", context)

@@ -1,12 +1,13 @@
 """The Celery application. Every setting lives in config/settings.py under CELERY_*."""
 
 import os
+import time
 from functools import partial, update_wrapper
 from typing import Any
 
 from celery import Celery
 from celery.contrib.django.task import DjangoTask
-from celery.signals import task_postrun, worker_process_init
+from celery.signals import before_task_publish, task_postrun, worker_process_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -55,3 +56,11 @@ def _close_inherited_database_pools(**kwargs: object) -> None:
         close_pool = getattr(connection, "close_pool", None)
         if close_pool is not None:
             close_pool()
+
+
+@before_task_publish.connect
+def _stamp_sent_at(headers: dict[str, Any] | None = None, **kwargs: Any) -> None:
+    """Stamp every task with the time it was published: Settings → System reads the oldest
+    waiting task of each queue (operations.status) to tell how long the queue lags."""
+    if headers is not None:
+        headers.setdefault("sent_at", time.time())

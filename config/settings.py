@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "campaigns",
     "surveys",
     "assistant",
+    "operations",  # operator commands, Settings → System, read-only Django admin (last app)
     "demo",  # seed_demo only: no models, and it refuses to run without DEBUG
 ]
 
@@ -275,6 +276,8 @@ _routes = {
     "webhooks.tasks.*": "webhooks",
     # assistant: calls to the language model, up to LLM_TIMEOUT each
     "assistant.tasks.*": "assistant",
+    # operations: housekeeping for operators (purging unrouted inbound events)
+    "operations.tasks.*": "bulk",
 }
 CELERY_TASK_ROUTES = {
     task: {"queue": CELERY_WORKLOAD_QUEUES[workload]} for task, workload in _routes.items()
@@ -303,6 +306,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.clear_expired_sessions",
         "schedule": crontab(minute=17, hour=3),
     },
+    # Unrouted inbound events keep a customer's number and text: purged after
+    # UNROUTED_INBOUND_RETENTION_DAYS (operations.tasks).
+    "purge-unrouted-inbound-events": {
+        "task": "operations.tasks.purge_unrouted_inbound_events",
+        "schedule": crontab(minute=41, hour=3),
+    },
     # Survey invitations whose delay after resolving has passed (surveys.actions.invitations).
     "surveys-send-due": {
         "task": "surveys.tasks.send_due",
@@ -310,6 +319,15 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": 25},
     },
 }
+
+# An inbound event no inbox took (its number or address was not set up yet) is kept this many
+# days for a replay (manage.py inbound_events), then deleted with the customer's text.
+UNROUTED_INBOUND_RETENTION_DAYS = _read("UNROUTED_INBOUND_RETENTION_DAYS", env.int, 30)
+if UNROUTED_INBOUND_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured(
+        f"UNROUTED_INBOUND_RETENTION_DAYS must be 1 or more days, "
+        f"got {UNROUTED_INBOUND_RETENTION_DAYS}."
+    )
 
 # --- Authentication -------------------------------------------------------------------------
 
@@ -456,9 +474,11 @@ STORAGES = {
 
 # --- E-mail and SMS providers ---------------------------------------------------------------
 
+# The development default prints headers with the recipients masked, never the text
+# (lib.console_email): logs outlive a contact's erasure.
 EMAIL_BACKEND = env.str(
     "EMAIL_BACKEND",
-    default="django.core.mail.backends.console.EmailBackend"
+    default="lib.console_email.EmailBackend"
     if DEBUG
     else "django.core.mail.backends.smtp.EmailBackend",
 )

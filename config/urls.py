@@ -22,6 +22,7 @@ urlpatterns = [
     path("campaigns/", include("campaigns.urls")),
     path("assistant/", include("assistant.urls")),
     path("settings/", include("assistant.settings_urls")),
+    path("settings/", include("operations.urls")),
     path("webhooks/campaigns/", include("campaigns.webhook_urls")),
     path("webhooks/", include("inbox.webhook_urls")),
     # django-anymail's inbound (and tracking) webhooks: /anymail/<esp>/inbound/, answering

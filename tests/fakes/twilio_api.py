@@ -9,7 +9,9 @@ records the form and answers 201 with a message resource, SID "SM" + 32 hex digi
     release = fake.then_hang()                          # recorded, answered after release.set()
     fake.then(DROP)                                     # recorded, connection closed unanswered
 
-`GET` serves media registered with `fake.add_media(bytes, content_type)` like Twilio does:
+`GET /2010-04-01/Accounts/<sid>.json` answers the account (status "active") to the right
+credentials and 401 to others, as `check_providers` asks. `GET` also serves media registered
+with `fake.add_media(bytes, content_type)` like Twilio does:
 the media URL (basic auth required) redirects to a store that serves the bytes.
 
 The server is a ThreadingHTTPServer on 127.0.0.1, port 0, in a thread; a worker in another
@@ -39,6 +41,7 @@ ACCOUNT_SID = "AC" + "f" * 32
 AUTH_TOKEN = "fake-twilio-auth-token"
 HANG_LIMIT_SECONDS = 60  # a forgotten release never keeps a test waiting longer
 MESSAGES = re.compile(r"^/2010-04-01/Accounts/(?P<sid>AC\w+)/Messages\.json$")
+ACCOUNT = re.compile(r"^/2010-04-01/Accounts/(?P<sid>AC\w+)\.json$")
 
 
 @dataclass(frozen=True)
@@ -219,6 +222,20 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if not self._authorised():
             self._error(401, 20003, "Authentication Error - invalid username")
+            return
+        account = ACCOUNT.match(path)
+        if account is not None and account["sid"] == self.fake.account_sid:
+            sid = self.fake.account_sid
+            self._json(
+                200,
+                {
+                    "sid": sid,
+                    "friendly_name": "Fake",
+                    "status": "active",
+                    "type": "Full",
+                    "uri": f"/2010-04-01/Accounts/{sid}.json",
+                },
+            )
             return
         if path not in self.fake._media:
             self._error(404, 20404, "The requested resource was not found")
