@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -15,12 +16,36 @@ from django.views.decorators.http import require_POST
 from accounts import actions
 from accounts.forms import LanguageForm, LoginForm, PreferencesForm
 from accounts.http import AuthenticatedRequest
+from lib import ratelimit
+
+LOGIN_IP_SCOPE = "login-ip"
 
 
+@method_decorator(login_not_required, name="dispatch")
 class LoginView(auth_views.LoginView):
+    """Log-in by e-mail. Besides django-axes' lock-out per address and network, failed
+    log-ins are counted per network across addresses (LOGIN_IP_RATE_LIMIT): past the limit
+    the page answers 429 and checks no password from there until the window has passed."""
+
     template_name = "accounts/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    def dispatch(self, request, *args, **kwargs):
+        address = ratelimit.client_ip(request)
+        rate = settings.LOGIN_IP_RATE_LIMIT
+        if ratelimit.exceeded(LOGIN_IP_SCOPE, rate, address):
+            minutes = -(-ratelimit.retry_after(LOGIN_IP_SCOPE, rate, address) // 60)
+            return render(
+                request, "accounts/login_throttled.html", {"retry_minutes": minutes}, status=429
+            )
+        return super().dispatch(request, *args, **kwargs)
+
+    def form_invalid(self, form):
+        ratelimit.hit(
+            LOGIN_IP_SCOPE, settings.LOGIN_IP_RATE_LIMIT, ratelimit.client_ip(self.request)
+        )
+        return super().form_invalid(form)
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):

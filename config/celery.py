@@ -7,7 +7,10 @@ from typing import Any
 
 from celery import Celery
 from celery.contrib.django.task import DjangoTask
-from celery.signals import before_task_publish, task_postrun, worker_process_init
+from celery.signals import before_task_publish, setup_logging, task_postrun, worker_process_init
+from django_structlog.celery.steps import DjangoStructLogInitStep
+
+from lib import metrics
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -33,6 +36,22 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 # the pool after each task below instead.
 app.conf["CELERY_DB_REUSE_MAX"] = 500
 app.autodiscover_tasks()
+# django-structlog in the worker: the request id that enqueued a task is bound while it runs,
+# and each task ends with one line (task_succeeded / task_failed, with task, queue and
+# duration; lib/request_logs.py).
+app.steps["worker"].add(DjangoStructLogInitStep)
+# Task latency and failures by queue for /metrics (lib/metrics.py).
+metrics.connect_task_signals()
+
+
+@setup_logging.connect
+def _use_django_logging(**kwargs: Any) -> None:
+    """Workers log through settings.LOGGING (JSON lines) instead of Celery's own format."""
+    import logging.config
+
+    from django.conf import settings
+
+    logging.config.dictConfig(settings.LOGGING)
 
 
 @task_postrun.connect

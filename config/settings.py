@@ -5,18 +5,22 @@ variable and says what it expected, so a typo never turns into a half-working se
 See `.env.example` and the configuration table in README.md for every variable.
 """
 
+import logging
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import environ
+import limits
 import phonenumbers
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from kombu import Exchange, Queue
+
+from lib import structured_logs
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -85,6 +89,7 @@ INSTALLED_APPS = [
     "csp",
     "axes",
     "anymail",
+    "django_structlog",
     "lib",
     "accounts",
     "contacts",
@@ -97,6 +102,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Metrics and the request's log line (lib/request_logs.py) see every request first.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "django_structlog.middlewares.RequestMiddleware",
+    "lib.request_logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "lib.memo.RequestMemoMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -109,10 +118,12 @@ MIDDLEWARE = [
     "accounts.middleware.UserPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "lib.csp_reports.ReportingEndpointsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "lib.middleware.HtmxResponseMiddleware",
     "axes.middleware.AxesMiddleware",
+    "lib.metrics_middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -384,7 +395,7 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if _https else Non
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
 
 # No inline script or style anywhere: htmx 4 needs none, our code lives in static files.
 CONTENT_SECURITY_POLICY = {
@@ -400,6 +411,10 @@ CONTENT_SECURITY_POLICY = {
         "form-action": [SELF],
         "base-uri": [NONE],
         "object-src": [NONE],
+        # Violations are reported to lib.views.csp_report; `report-to` names the endpoint
+        # of the Reporting-Endpoints header (lib.csp_reports).
+        "report-uri": ["/csp-report"],
+        "report-to": "csp-endpoint",
     }
 }
 
@@ -528,14 +543,76 @@ LLM_TIMEOUT = _read("LLM_TIMEOUT", env.float, 20.0)
 if not 1 <= LLM_TIMEOUT <= 120:
     raise ImproperlyConfigured(f"LLM_TIMEOUT must be 1 to 120 seconds, got {LLM_TIMEOUT}.")
 
-# --- Logging --------------------------------------------------------------------------------
+# --- Observability (docs/README_OBSERVABILITY.md) ------------------------------------------
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    # The twilio library logs every request's headers at INFO.
-    "loggers": {"axes": {"level": "WARNING"}, "twilio.http_client": {"level": "WARNING"}},
-}
+# One JSON object a line in production, readable lines in development; no personal data in
+# either (lib/structured_logs.py).
+LOG_FORMAT = env.str("LOG_FORMAT", default="console" if DEBUG else "json").lower()
+if LOG_FORMAT not in structured_logs.FORMATS:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or console, got {LOG_FORMAT!r}.")
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
+if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+    raise ImproperlyConfigured(
+        f"LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, got {LOG_LEVEL!r}."
+    )
+LOGGING = structured_logs.logging_config(LOG_FORMAT, LOG_LEVEL)
+structured_logs.configure_structlog()
+# django-structlog: one line per request (request_finished) and per task (task_succeeded,
+# task_failed); the request id (an upstream X-Request-ID when it looks like one) travels
+# into the tasks a request enqueues. No IP address.
+DJANGO_STRUCTLOG_CELERY_ENABLED = True
+DJANGO_STRUCTLOG_IP_LOGGING_ENABLED = False
+DJANGO_STRUCTLOG_TRUST_UPSTREAM_REQUEST_ID = True
+DJANGO_STRUCTLOG_STATUS_START_LOG_LEVEL = logging.DEBUG
+DJANGO_STRUCTLOG_CELERY_TASK_START_LOG_LEVEL = logging.DEBUG
+
+# Sentry, when SENTRY_DSN is set (lib/sentry.py scrubs personal data before sending).
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+SENTRY_ENVIRONMENT = env.str("SENTRY_ENVIRONMENT", default="development" if DEBUG else "production")
+SENTRY_TRACES_SAMPLE_RATE = _read("SENTRY_TRACES_SAMPLE_RATE", env.float, 0.0)
+if not 0 <= SENTRY_TRACES_SAMPLE_RATE <= 1:
+    raise ImproperlyConfigured(
+        f"SENTRY_TRACES_SAMPLE_RATE must be between 0 and 1, got {SENTRY_TRACES_SAMPLE_RATE}."
+    )
+if SENTRY_DSN:
+    from lib.sentry import init_sentry
+
+    init_sentry(
+        dsn=SENTRY_DSN,
+        environment=SENTRY_ENVIRONMENT,
+        traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE,
+    )
+
+# /metrics answers Prometheus with `Authorization: Bearer <METRICS_TOKEN>`; without a token
+# it does not exist (404). PROMETHEUS_MULTIPROC_DIR (read by prometheus_client itself) adds up
+# the metrics of several processes.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+
+
+# Rate limits (lib/ratelimit.py, shared through Redis): failed log-ins per client address
+# across e-mail addresses (django-axes locks each address apart), searches and contact
+# look-ups per user, CSP reports per client address.
+def _rate(name, default):
+    value = env.str(name, default=default)
+    try:
+        limits.parse(value)
+    except ValueError as exc:
+        raise ImproperlyConfigured(
+            f"{name} must be a rate such as 120/minute or 20/10 minutes, got {value!r}."
+        ) from exc
+    return value
+
+
+LOGIN_IP_RATE_LIMIT = _rate("LOGIN_IP_RATE_LIMIT", "20/10 minutes")
+SEARCH_RATE_LIMIT = _rate("SEARCH_RATE_LIMIT", "120/minute")
+CSP_REPORT_RATE_LIMIT = _rate("CSP_REPORT_RATE_LIMIT", "30/minute")
+RATE_LIMIT_NAMESPACE = f"switchboard.{_queue_prefix}" if _queue_prefix else "switchboard"
+# Behind a reverse proxy (Caddy in docker-compose.yml) every request comes from the proxy's
+# address: with BEHIND_PROXY=true the client's address is the one X-Forwarded-For entry the
+# proxy writes (Caddy replaces what a client sends), for django-axes and the rate limits
+# alike; a header with more entries than that is not believed. Off without a proxy: a client
+# could send any X-Forwarded-For.
+BEHIND_PROXY = _read("BEHIND_PROXY", _strict_bool, False)
+if BEHIND_PROXY:
+    AXES_IPWARE_PROXY_COUNT = 0
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")

@@ -7,6 +7,9 @@ from lib import views as lib_views
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="inbox:index"), name="home"),
     path("healthz", lib_views.healthz, name="healthz"),
+    # Prometheus (METRICS_TOKEN) and browsers' CSP violation reports (docs/README_OBSERVABILITY.md)
+    path("metrics", lib_views.metrics_view, name="metrics"),
+    path("csp-report", lib_views.csp_report, name="csp_report"),
     path("accounts/", include("accounts.urls")),
     path("settings/", include("accounts.settings_urls")),
     path("settings/", include("contacts.settings_urls")),

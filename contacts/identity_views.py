@@ -21,11 +21,13 @@ from contacts.panel import panel_context
 from contacts.views import _back_to_panel
 from lib.forms import chosen_id, search_query
 from lib.htmx import render_page
+from lib.ratelimit import limit_searches
 
 DUPLICATE_RESULTS = 10
 CANDIDATES_SHOWN = 50
 
 
+@limit_searches("q")
 def identities(request: AuthenticatedRequest, contact_id: int) -> HttpResponse:
     """The Identities tab: list, add (with claim when taken) and search for duplicates."""
     contact = access_contact(request.user, contact_id)
@@ -108,6 +110,7 @@ def identity_remove(request: AuthenticatedRequest, identity_id: int) -> HttpResp
     return _back_to_panel(request, contact, "identities")
 
 
+@limit_searches("address", "link_q")
 def match(request: AuthenticatedRequest) -> HttpResponse:
     """The three matching states for an address: one contact, several, or none."""
     require(request.user, "view")

@@ -18,11 +18,13 @@ from contacts.models import MIN_SEARCH_LENGTH, Contact, Identity, Tag
 from contacts.panel import editable_definitions, panel_context
 from lib.htmx import is_partial_request, render_page
 from lib.pagination import InvalidCursor, paginate
+from lib.ratelimit import limit_searches
 from lib.replica import from_replica
 
 CONTACTS_PER_PAGE = 50
 
 
+@limit_searches("q")
 def index(request: AuthenticatedRequest) -> HttpResponse:
     require(request.user, "view")
     form = ContactFilterForm(request.GET or None)

@@ -20,7 +20,9 @@ class InboxConfig(AppConfig):
         from inbox.contact_send_views import contact_send_action
         from inbox.erasure import erase_conversations
         from inbox.exports import conversations_section
+        from inbox.metrics import OutboundCollector
         from inbox.panel_tabs import cases_tab, messages_tab
+        from lib.metrics import register_scrape_collector
 
         # Deleting or anonymising a contact also clears its conversations' files and texts.
         register_erasure_hook(erase_conversations)
@@ -33,6 +35,8 @@ class InboxConfig(AppConfig):
         register_panel_action(
             "contact_send", contact_send_action, "inbox/contact_send.html#contact-send-action"
         )
+        # /metrics: outbound messages by status (lib.metrics).
+        register_scrape_collector(OutboundCollector())
         register_settings_section(
             Section(
                 _("Inboxes"),

@@ -19,6 +19,7 @@ from inbox.models import Conversation, ConversationStatus
 from inbox.thread import thread_context
 from lib.htmx import is_partial_request
 from lib.pagination import InvalidCursor
+from lib.ratelimit import limit_searches
 
 VIEW_CHOICES = [("all", _("All")), ("mine", _("Mine")), ("unassigned", _("Unassigned"))]
 
@@ -46,6 +47,7 @@ def workspace_context(request: AuthenticatedRequest, filters: ListFilters) -> di
     return {**list_context(request, filters), "poller": poller, "poll_seconds": POLL_SECONDS}
 
 
+@limit_searches("q")
 def index(request: AuthenticatedRequest) -> HttpResponse:
     """The workspace with no conversation open; "Show more" and filters answer fragments."""
     filters = ListFilters.from_query(request.GET)
@@ -88,6 +90,7 @@ def conversation_context(
     return context
 
 
+@limit_searches("contact_q")
 def conversation(request: AuthenticatedRequest, conversation_id: int) -> HttpResponse:
     """The three panes with one conversation open; its panes alone for htmx."""
     conversation = access_conversation(request.user, conversation_id)
@@ -100,6 +103,7 @@ def conversation(request: AuthenticatedRequest, conversation_id: int) -> HttpRes
     return render(request, "inbox/index.html", context)
 
 
+@limit_searches("contact_q")
 def contact_panel(request: AuthenticatedRequest, conversation_id: int) -> HttpResponse:
     """The contact panel alone: searching for the contact to link."""
     conversation = access_conversation(request.user, conversation_id)

@@ -7,6 +7,7 @@ shared-inbox issue; until then Alice and Bob are two agents).
 
 import os
 import shutil
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -71,6 +72,13 @@ def _fast_tests(settings) -> Iterator[None]:
     celery_app.conf.task_always_eager = True
     yield
     celery_app.conf.task_always_eager = eager
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits(settings) -> None:
+    """Every test counts log-ins, searches and reports from zero (lib.ratelimit): the
+    counters live in Redis, or in this process's memory, for minutes."""
+    settings.RATE_LIMIT_NAMESPACE = f"test-{uuid.uuid4().hex}"
 
 
 @pytest.fixture(autouse=True)

@@ -75,6 +75,13 @@ class Message(models.Model):
                 name="message_sending_idx",
                 condition=Q(status="sending"),
             ),
+            # /metrics counts the last day's outbound messages by status (inbox.metrics):
+            # an index-only scan of one day's outbound rows.
+            models.Index(
+                fields=["created_at", "status"],
+                name="message_outbound_recent_idx",
+                condition=Q(direction="out"),
+            ),
         ]
 
     def __str__(self) -> str:
