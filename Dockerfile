@@ -13,7 +13,6 @@ COPY campaigns campaigns
 COPY surveys surveys
 COPY assistant assistant
 COPY operations operations
-COPY operations operations
 COPY demo demo
 RUN pip install --no-cache-dir .
 COPY . .
