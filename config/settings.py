@@ -1,55 +1,48 @@
-"""Switchboard settings: one file, every deployment difference comes from the environment.
+"""Switchboard settings: every deployment difference comes from the environment. This file,
+with its parts config/env.py (reading values), config/queues.py (Celery queues, routes and
+beat) and config/observability.py (logs, Sentry, metrics, rate limits).
 
 A value that cannot be parsed stops the process at import with a message that names the
 variable and says what it expected, so a typo never turns into a half-working server.
 See `.env.example` and the configuration table in README.md for every variable.
 """
 
-import logging
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import environ
-import limits
 import phonenumbers
-from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
-from kombu import Exchange, Queue
 
-from lib import structured_logs
+from config import queues
+from config.env import env, read, strict_bool
+from config.observability import (  # noqa: F401 - settings Django reads
+    BEHIND_PROXY,
+    CSP_REPORT_RATE_LIMIT,
+    DJANGO_STRUCTLOG_CELERY_ENABLED,
+    DJANGO_STRUCTLOG_CELERY_TASK_START_LOG_LEVEL,
+    DJANGO_STRUCTLOG_IP_LOGGING_ENABLED,
+    DJANGO_STRUCTLOG_STATUS_START_LOG_LEVEL,
+    DJANGO_STRUCTLOG_TRUST_UPSTREAM_REQUEST_ID,
+    LOG_FORMAT,
+    LOG_LEVEL,
+    LOGGING,
+    LOGIN_IP_RATE_LIMIT,
+    METRICS_TOKEN,
+    RATE_LIMIT_NAMESPACE,
+    SEARCH_RATE_LIMIT,
+    SENTRY_DSN,
+    SENTRY_ENVIRONMENT,
+    SENTRY_TRACES_SAMPLE_RATE,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
-env = environ.Env()
-
-
-def _read(name, cast, default):
-    """Read one variable, turning a parse error into a message that names it."""
-    try:
-        return cast(name, default=default)
-    except (ValueError, ImproperlyConfigured) as exc:
-        raise ImproperlyConfigured(f"{name} is not valid: {exc}") from exc
-
-
-_TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}
-
-
-def _strict_bool(name, default):
-    """environ's bool() reads any unknown word as False; a typo must not silently do that."""
-    raw = env.str(name, default=None)
-    if raw is None:
-        return default
-    if raw.strip().lower() in _TRUE:
-        return True
-    if raw.strip().lower() in _FALSE:
-        return False
-    raise ValueError(f"expected true or false, got {raw!r}")
-
+_read, _strict_bool = read, strict_bool
 
 DEBUG = _read("DEBUG", _strict_bool, False)
 
@@ -254,82 +247,16 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_max": 0.5,
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# Queues per workload, each served by its own worker service in production (docker-compose.yml),
-# so an import or a slow webhook endpoint never delays routing a customer's message or sending
-# a reply. A worker started without -Q (make worker, the tests) serves them all. CELERY_QUEUE,
-# when set, prefixes every name: several installations or test runs can share one Redis.
+# Queues per workload and their routes (config/queues.py); CELERY_QUEUE prefixes every name.
 _queue_prefix = env.str("CELERY_QUEUE", default="")
-CELERY_WORKLOAD_QUEUES = {
-    workload: f"{_queue_prefix}.{workload}" if _queue_prefix else workload
-    for workload in ("realtime", "send", "campaigns", "webhooks", "bulk", "assistant")
-}
-CELERY_TASK_QUEUES = [
-    Queue(name, Exchange(name), routing_key=name) for name in CELERY_WORKLOAD_QUEUES.values()
-]
+CELERY_WORKLOAD_QUEUES = queues.workload_queues(_queue_prefix)
+CELERY_TASK_QUEUES = queues.kombu_queues(CELERY_WORKLOAD_QUEUES)
 CELERY_TASK_DEFAULT_QUEUE = CELERY_WORKLOAD_QUEUES["realtime"]
-_routes = {
-    # realtime: what an agent or a customer waits for (routing inbound, fetching media)
-    "inbox.tasks.process_inbound": "realtime",
-    "inbox.tasks.fetch_attachment": "realtime",
-    "inbox.tasks.sweep_queued_messages": "realtime",
-    # send: outbound messages and e-mails, I/O-bound (a thread pool)
-    "inbox.tasks.deliver_message": "send",
-    "accounts.tasks.send_invitation": "send",
-    "surveys.tasks.*": "send",
-    # campaigns: the pacing tick and its batches
-    "campaigns.tasks.tick": "campaigns",
-    "campaigns.tasks.send_batch": "campaigns",
-    # bulk: set-based work over many rows
-    "campaigns.tasks.freeze_campaign": "bulk",
-    "contacts.tasks.*": "bulk",
-    "accounts.tasks.clear_expired_sessions": "bulk",
-    # webhooks: deliveries to other systems' endpoints (slow ones wait here, alone)
-    "webhooks.tasks.*": "webhooks",
-    # assistant: calls to the language model, up to LLM_TIMEOUT each
-    "assistant.tasks.*": "assistant",
-    # operations: housekeeping for operators (purging unrouted inbound events)
-    "operations.tasks.*": "bulk",
-}
-CELERY_TASK_ROUTES = {
-    task: {"queue": CELERY_WORKLOAD_QUEUES[workload]} for task, workload in _routes.items()
-}
+CELERY_TASK_ROUTES = queues.task_routes(CELERY_WORKLOAD_QUEUES)
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TIMEZONE = "UTC"
-# Beat records a heartbeat on each tick and pings every queue (config/beat.py).
-CELERY_BEAT_SCHEDULER = "config.beat:HeartbeatScheduler"
-CELERY_BEAT_SCHEDULE = {
-    # Campaign pacing (campaigns.delivery): a tick that is late by more than a second is
-    # dropped, the next one takes its place.
-    "campaigns-tick": {
-        "task": "campaigns.tasks.tick",
-        "schedule": 1.0,
-        "options": {"expires": 2},
-    },
-    "sweep-queued-messages": {
-        "task": "inbox.tasks.sweep_queued_messages",
-        "schedule": 60.0,
-    },
-    "remove-expired-ephemeral-contacts": {
-        "task": "contacts.tasks.remove_expired_ephemeral_contacts",
-        "schedule": crontab(minute=5),
-    },
-    "clear-expired-sessions": {
-        "task": "accounts.tasks.clear_expired_sessions",
-        "schedule": crontab(minute=17, hour=3),
-    },
-    # Unrouted inbound events keep a customer's number and text: purged after
-    # UNROUTED_INBOUND_RETENTION_DAYS (operations.tasks).
-    "purge-unrouted-inbound-events": {
-        "task": "operations.tasks.purge_unrouted_inbound_events",
-        "schedule": crontab(minute=41, hour=3),
-    },
-    # Survey invitations whose delay after resolving has passed (surveys.actions.invitations).
-    "surveys-send-due": {
-        "task": "surveys.tasks.send_due",
-        "schedule": 30.0,
-        "options": {"expires": 25},
-    },
-}
+CELERY_BEAT_SCHEDULER = "config.beat:HeartbeatScheduler"  # with heartbeats (config/beat.py)
+CELERY_BEAT_SCHEDULE = queues.BEAT_SCHEDULE
 
 # An inbound event no inbox took (its number or address was not set up yet) is kept this many
 # days for a replay (manage.py inbound_events), then deleted with the customer's text.
@@ -543,76 +470,9 @@ LLM_TIMEOUT = _read("LLM_TIMEOUT", env.float, 20.0)
 if not 1 <= LLM_TIMEOUT <= 120:
     raise ImproperlyConfigured(f"LLM_TIMEOUT must be 1 to 120 seconds, got {LLM_TIMEOUT}.")
 
-# --- Observability (docs/README_OBSERVABILITY.md) ------------------------------------------
+# --- Observability (config/observability.py, docs/README_OBSERVABILITY.md) ---------------
 
-# One JSON object a line in production, readable lines in development; no personal data in
-# either (lib/structured_logs.py).
-LOG_FORMAT = env.str("LOG_FORMAT", default="console" if DEBUG else "json").lower()
-if LOG_FORMAT not in structured_logs.FORMATS:
-    raise ImproperlyConfigured(f"LOG_FORMAT must be json or console, got {LOG_FORMAT!r}.")
-LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
-if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
-    raise ImproperlyConfigured(
-        f"LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, got {LOG_LEVEL!r}."
-    )
-LOGGING = structured_logs.logging_config(LOG_FORMAT, LOG_LEVEL)
-structured_logs.configure_structlog()
-# django-structlog: one line per request (request_finished) and per task (task_succeeded,
-# task_failed); the request id (an upstream X-Request-ID when it looks like one) travels
-# into the tasks a request enqueues. No IP address.
-DJANGO_STRUCTLOG_CELERY_ENABLED = True
-DJANGO_STRUCTLOG_IP_LOGGING_ENABLED = False
-DJANGO_STRUCTLOG_TRUST_UPSTREAM_REQUEST_ID = True
-DJANGO_STRUCTLOG_STATUS_START_LOG_LEVEL = logging.DEBUG
-DJANGO_STRUCTLOG_CELERY_TASK_START_LOG_LEVEL = logging.DEBUG
-
-# Sentry, when SENTRY_DSN is set (lib/sentry.py scrubs personal data before sending).
-SENTRY_DSN = env.str("SENTRY_DSN", default="")
-SENTRY_ENVIRONMENT = env.str("SENTRY_ENVIRONMENT", default="development" if DEBUG else "production")
-SENTRY_TRACES_SAMPLE_RATE = _read("SENTRY_TRACES_SAMPLE_RATE", env.float, 0.0)
-if not 0 <= SENTRY_TRACES_SAMPLE_RATE <= 1:
-    raise ImproperlyConfigured(
-        f"SENTRY_TRACES_SAMPLE_RATE must be between 0 and 1, got {SENTRY_TRACES_SAMPLE_RATE}."
-    )
-if SENTRY_DSN:
-    from lib.sentry import init_sentry
-
-    init_sentry(
-        dsn=SENTRY_DSN,
-        environment=SENTRY_ENVIRONMENT,
-        traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE,
-    )
-
-# /metrics answers Prometheus with `Authorization: Bearer <METRICS_TOKEN>`; without a token
-# it does not exist (404). PROMETHEUS_MULTIPROC_DIR (read by prometheus_client itself) adds up
-# the metrics of several processes.
-METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
-
-
-# Rate limits (lib/ratelimit.py, shared through Redis): failed log-ins per client address
-# across e-mail addresses (django-axes locks each address apart), searches and contact
-# look-ups per user, CSP reports per client address.
-def _rate(name, default):
-    value = env.str(name, default=default)
-    try:
-        limits.parse(value)
-    except ValueError as exc:
-        raise ImproperlyConfigured(
-            f"{name} must be a rate such as 120/minute or 20/10 minutes, got {value!r}."
-        ) from exc
-    return value
-
-
-LOGIN_IP_RATE_LIMIT = _rate("LOGIN_IP_RATE_LIMIT", "20/10 minutes")
-SEARCH_RATE_LIMIT = _rate("SEARCH_RATE_LIMIT", "120/minute")
-CSP_REPORT_RATE_LIMIT = _rate("CSP_REPORT_RATE_LIMIT", "30/minute")
-RATE_LIMIT_NAMESPACE = f"switchboard.{_queue_prefix}" if _queue_prefix else "switchboard"
-# Behind a reverse proxy (Caddy in docker-compose.yml) every request comes from the proxy's
-# address: with BEHIND_PROXY=true the client's address is the one X-Forwarded-For entry the
-# proxy writes (Caddy replaces what a client sends), for django-axes and the rate limits
-# alike; a header with more entries than that is not believed. Off without a proxy: a client
-# could send any X-Forwarded-For.
-BEHIND_PROXY = _read("BEHIND_PROXY", _strict_bool, False)
+# Behind the proxy, django-axes reads the client address like the rate limits do.
 if BEHIND_PROXY:
     AXES_IPWARE_PROXY_COUNT = 0
     AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
