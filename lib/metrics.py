@@ -118,22 +118,11 @@ class QueueDepthCollector:
             "switchboard_queue_depth", "Tasks waiting in each workload queue.", labels=["queue"]
         )
         if settings.REDIS_URL:
-            import redis
+            from lib import queue_depths
 
-            client = redis.Redis.from_url(
-                settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1
-            )
-            options = getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {}) or {}
-            steps = options.get("priority_steps", [0, 3, 6, 9])
-            sep = options.get("sep", "\x06\x16")
-            workloads = list(settings.CELERY_WORKLOAD_QUEUES.items())
-            pipe = client.pipeline(transaction=False)
-            for _workload, queue in workloads:
-                for step in steps:
-                    pipe.llen(queue if step == 0 else f"{queue}{sep}{step}")
-            replies = iter(pipe.execute())
-            for workload, _queue in workloads:
-                gauge.add_metric([workload], sum(int(next(replies) or 0) for _ in steps))
+            depths = queue_depths.read(queue_depths.redis_client(), time.time())
+            for workload, (depth, _oldest) in depths.items():
+                gauge.add_metric([workload], depth)
         yield gauge
 
 

@@ -6,7 +6,6 @@ Redis is read with short timeouts and its trouble is reported, never raised: the
 answer while Redis is down (that is when it is needed). Without REDIS_URL there is no broker
 at all — tasks run in-process — and the page says so."""
 
-import json
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -18,7 +17,7 @@ from typing import Any
 
 from django.conf import settings
 
-from lib import heartbeats
+from lib import heartbeats, queue_depths
 from operations import providers, queries
 
 # Beat ticks every few seconds and sends the queue heartbeats every 30 s (config.beat).
@@ -26,8 +25,6 @@ BEAT_MAX_AGE = 60.0
 QUEUE_MAX_AGE = 120.0
 # kombu's Redis transport keeps a queue's priorities in lists of their own beside the queue's
 # ("<queue>\x06\x163" …, kombu.transport.redis.Channel._q_for_pri); priority 0 is the queue.
-KOMBU_PRIORITY_STEPS = [0, 3, 6, 9]
-KOMBU_SEP = "\x06\x16"
 # requeue_outbound's default: older than this, a queued message missed its sweeper.
 STUCK_AFTER = timedelta(minutes=10)
 
@@ -67,10 +64,8 @@ class SystemStatus:
     version: str = ""
 
 
-def _redis() -> Any:
-    import redis
-
-    return redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1)
+_redis = queue_depths.redis_client
+sent_at = queue_depths.sent_at
 
 
 def _heartbeat(name: str, seen: dict[str, Any] | None, max_age: float, now: float) -> Heartbeat:
@@ -84,45 +79,10 @@ def _heartbeat(name: str, seen: dict[str, Any] | None, max_age: float, now: floa
     return Heartbeat(name, age, max_age, float(waited) if isinstance(waited, int | float) else None)
 
 
-def _priority_lists(queue: str) -> list[str]:
-    options = getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {}) or {}
-    steps = options.get("priority_steps", KOMBU_PRIORITY_STEPS)
-    sep = options.get("sep", KOMBU_SEP)
-    return [queue if step == 0 else f"{queue}{sep}{step}" for step in steps]
-
-
-def sent_at(raw: bytes | str | None) -> float | None:
-    """The `sent_at` stamp (config.celery) of a task as kombu keeps it in Redis."""
-    if not raw:
-        return None
-    try:
-        value = json.loads(raw)["headers"]["sent_at"]
-        return float(value)
-    except (ValueError, TypeError, KeyError):
-        return None
-
-
 def read_queues(client: Any, now: float) -> tuple[dict[str, tuple[int, float | None]], dict]:
     """{workload: (depth, oldest age)} and the heartbeats, in two round trips."""
+    found = queue_depths.read(client, now)
     workloads = settings.CELERY_WORKLOAD_QUEUES
-    pipe = client.pipeline(transaction=False)
-    layout = []
-    for workload, queue in workloads.items():
-        for key in _priority_lists(queue):
-            pipe.llen(key)
-            # Tasks are pushed on the left and taken from the right: the oldest is the last.
-            pipe.lindex(key, -1)
-            layout.append(workload)
-    replies = pipe.execute()
-    found: dict[str, tuple[int, float | None]] = {w: (0, None) for w in workloads}
-    for index, workload in enumerate(layout):
-        length, last = replies[2 * index], replies[2 * index + 1]
-        depth, oldest = found[workload]
-        stamp = sent_at(last)
-        if stamp is not None:
-            age = max(0.0, now - stamp)
-            oldest = age if oldest is None else max(oldest, age)
-        found[workload] = (depth + int(length or 0), oldest)
     names = ["beat", *(f"queue:{workload}" for workload in workloads)]
     seen = heartbeats.last_seen(settings.REDIS_URL, names)
     return found, seen
