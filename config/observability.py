@@ -1,4 +1,4 @@
-"""Settings for logs, Sentry, metrics and rate limits (docs/README_OBSERVABILITY.md), read from
+"""Settings for logs, Sentry, metrics and rate limits (README "Observability"), read from
 the environment; config/settings.py imports them by name."""
 
 import logging

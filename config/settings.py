@@ -470,7 +470,7 @@ LLM_TIMEOUT = _read("LLM_TIMEOUT", env.float, 20.0)
 if not 1 <= LLM_TIMEOUT <= 120:
     raise ImproperlyConfigured(f"LLM_TIMEOUT must be 1 to 120 seconds, got {LLM_TIMEOUT}.")
 
-# --- Observability (config/observability.py, docs/README_OBSERVABILITY.md) ---------------
+# --- Observability (config/observability.py, README "Observability") --------------------
 
 # Behind the proxy, django-axes reads the client address like the rate limits do.
 if BEHIND_PROXY:

@@ -7,7 +7,7 @@ from lib import views as lib_views
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="inbox:index"), name="home"),
     path("healthz", lib_views.healthz, name="healthz"),
-    # Prometheus (METRICS_TOKEN) and browsers' CSP violation reports (docs/README_OBSERVABILITY.md)
+    # Prometheus (METRICS_TOKEN) and browsers' CSP violation reports (README "Observability")
     path("metrics", lib_views.metrics_view, name="metrics"),
     path("csp-report", lib_views.csp_report, name="csp_report"),
     path("accounts/", include("accounts.urls")),

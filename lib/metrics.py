@@ -13,7 +13,7 @@
 
 With several processes (gunicorn workers, Celery workers) set PROMETHEUS_MULTIPROC_DIR to an
 empty directory shared by them, created before they start: prometheus_client then keeps each
-process's values in files there and the scrape adds them up (docs/README_OBSERVABILITY.md).
+process's values in files there and the scrape adds them up (README "Observability").
 """
 
 import hmac
@@ -153,9 +153,65 @@ def _on_task_failure(sender: Any = None, **kwargs: Any) -> None:
     TASK_FAILURES.labels(sender.name, task_queue(sender)).inc()
 
 
+def worker_registry() -> CollectorRegistry:
+    """A Celery worker's own metrics (every pool process's, with PROMETHEUS_MULTIPROC_DIR)."""
+    registry = CollectorRegistry(auto_describe=False)
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.MultiProcessCollector(registry)
+    else:
+        registry.register(_ProcessMetrics())
+    return registry
+
+
+def serve_worker_metrics(port: int, token: str) -> Any:
+    """Serve the worker's metrics on `port` (all interfaces: the compose network) for
+    `Authorization: Bearer <token>` — the task metrics live in the worker's processes, not in
+    web's. Returns the server (a daemon thread serves it)."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from prometheus_client import CONTENT_TYPE_LATEST
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if self.path.split("?")[0] != "/metrics":
+                self.send_error(404)
+                return
+            if not token_matches(token, self.headers.get("Authorization", "")):
+                self.send_error(403)
+                return
+            body = generate_latest(worker_registry())
+            self.send_response(200)
+            self.send_header("Content-Type", CONTENT_TYPE_LATEST)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return
+
+    server = ThreadingHTTPServer(("0.0.0.0", port), Handler)  # noqa: S104 - inside the network
+    threading.Thread(target=server.serve_forever, name="metrics", daemon=True).start()
+    return server
+
+
+def _on_worker_ready(**kwargs: Any) -> None:
+    port, token = os.environ.get("METRICS_PORT", ""), os.environ.get("METRICS_TOKEN", "")
+    if not (port and token):
+        return
+    try:
+        serve_worker_metrics(int(port), token)
+    except (OSError, ValueError) as exc:
+        logger.warning("worker metrics not served on %s: %s", port, exc)
+
+
 def connect_task_signals() -> None:
     """Called once from config/celery.py."""
-    from celery.signals import task_failure, task_postrun, task_prerun
+    from celery.signals import task_failure, task_postrun, task_prerun, worker_ready
+
+    worker_ready.connect(_on_worker_ready, weak=False, dispatch_uid="sb-metrics-worker")
 
     task_prerun.connect(_on_task_prerun, weak=False, dispatch_uid="sb-metrics-prerun")
     task_postrun.connect(_on_task_postrun, weak=False, dispatch_uid="sb-metrics-postrun")

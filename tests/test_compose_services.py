@@ -2,6 +2,7 @@
 each service's command as written, with the README's production settings, and each health check
 command as written, which must answer healthy. PostgreSQL and Redis are this machine's."""
 
+import http.client
 import os
 import shlex
 import signal
@@ -21,6 +22,7 @@ from ruamel.yaml import YAML
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = YAML(typ="safe").load((ROOT / "docker-compose.yml").read_text())
 SERVICES = COMPOSE["services"]
+TOKEN = "m" * 32
 WORKERS = sorted(name for name in SERVICES if name.startswith("worker-"))
 
 pytestmark = [
@@ -70,6 +72,7 @@ def production_env(transactional_db) -> dict[str, str]:
             "CELERY_QUEUE": "",
             "HOSTNAME": socket.gethostname(),
             "SMS_BACKEND": "locmem",
+            "METRICS_TOKEN": TOKEN,
         }
     )
     return env
@@ -87,6 +90,25 @@ def processes() -> Iterator[list[subprocess.Popen[bytes]]]:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+def _service_env(service: str, env: dict[str, str], tmp_path: Path) -> dict[str, str]:
+    """The service's own literal environment from the compose file under `env` (which
+    replaces the container addresses of the database and Redis with this machine's), with
+    its container paths moved under `tmp_path`."""
+    own = {
+        key: str(value)
+        for key, value in (SERVICES[service].get("environment") or {}).items()
+        if "${" not in str(value)
+    }
+    merged = {**own, **env}
+    if "METRICS_PORT" in own:  # one port per worker here; each container has its own there
+        merged["METRICS_PORT"] = str(_free_port())
+    for key in ("MEDIA_ROOT", "BACKUP_DIR", "PROMETHEUS_MULTIPROC_DIR"):
+        if key in own:
+            merged[key] = str(tmp_path / service / key.lower())
+            Path(merged[key]).mkdir(parents=True, exist_ok=True)
+    return merged
 
 
 def _command(service: str) -> list[str]:
@@ -152,18 +174,20 @@ def test_the_services_come_up_healthy_with_the_readme_production_settings(
 
     # web: gunicorn with the compose flags, on a free local port instead of 0.0.0.0:8000.
     port = _free_port()
-    web_env = {**env, "PORT": str(port)}
+    web_env = {**_service_env("web", env, tmp_path), "PORT": str(port)}
+    assert web_env["BEHIND_PROXY"] == "true"
     web_command = [
         f"--bind=127.0.0.1:{port}" if part.startswith("--bind=") else part
         for part in _command("web")
     ]
     web = subprocess.Popen(web_command, env=web_env, cwd=ROOT)
     processes.append(web)
-    workers = {}
+    workers, worker_envs = {}, {}
     for name in WORKERS:
+        worker_envs[name] = _service_env(name, env, tmp_path)
         workers[name] = subprocess.Popen(
             _command(name),
-            env=env,
+            env=worker_envs[name],
             cwd=ROOT,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -174,10 +198,14 @@ def test_the_services_come_up_healthy_with_the_readme_production_settings(
         for part in _command("beat")
     ]
     beat = subprocess.Popen(
-        beat_command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        beat_command,
+        env=_service_env("beat", env, tmp_path),
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     processes.append(beat)
-    backup_env = {**env, "BACKUP_DIR": str(tmp_path / "backups"), "MEDIA_ROOT": str(tmp_path)}
+    backup_env = _service_env("backup", env, tmp_path)
     backup = subprocess.Popen(_command("backup"), env=backup_env, cwd=ROOT)
     processes.append(backup)
 
@@ -185,6 +213,18 @@ def test_the_services_come_up_healthy_with_the_readme_production_settings(
     assert web_health.returncode == 0, web_health.stderr
     assert '"database": "ok"' in web_health.stdout
     assert '"redis": "ok"' in web_health.stdout
+    # /metrics from gunicorn's several processes (PROMETHEUS_MULTIPROC_DIR), with the token.
+    metrics = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    headers = {
+        "Host": "support.example.com",
+        "X-Forwarded-Proto": "https",
+        "Authorization": f"Bearer {TOKEN}",
+    }
+    metrics.request("GET", "/metrics", headers=headers)
+    answer = metrics.getresponse()
+    assert answer.status == 200
+    assert b"switchboard_queue_depth" in answer.read()
+    metrics.close()
 
     beat_health = _healthy_within("beat", env, 60, beat)
     assert beat_health.returncode == 0, beat_health.stderr
@@ -206,6 +246,22 @@ def test_the_services_come_up_healthy_with_the_readme_production_settings(
                 break
             time.sleep(0.5)
         assert result.returncode == 0, (workload, result.stderr)
+
+    # The task metrics live in the workers: worker-send serves its own, the heartbeat included.
+    send_port = int(worker_envs["worker-send"]["METRICS_PORT"])
+    scrape = http.client.HTTPConnection("127.0.0.1", send_port, timeout=10)
+    scrape.request("GET", "/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
+    answer = scrape.getresponse()
+    assert answer.status == 200
+    body = answer.read().decode()
+    assert (
+        'switchboard_task_duration_seconds_count{queue="send",task="lib.tasks.heartbeat"}' in body
+    )
+    scrape.request("GET", "/metrics")
+    refused = scrape.getresponse()
+    refused.read()
+    assert refused.status == 403
+    scrape.close()
 
 
 def test_the_web_health_check_fails_when_web_is_down(production_env):
