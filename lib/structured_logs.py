@@ -22,6 +22,9 @@ import structlog
 PERSONAL_KEYS = frozenset(
     {
         "ip",
+        # django.request's `extra`: the WSGIRequest, whose repr is the full URL with its query
+        # string (the request line already names the route).
+        "request",
         "ip_address",
         "remote_addr",
         "client_ip",
@@ -79,7 +82,10 @@ def _scrubbed(value: Any, depth: int = 0) -> Any:
         }
     if isinstance(value, list | tuple):
         return [_scrubbed(item, depth + 1) for item in value]
-    return value
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    # Any other object would be rendered by its repr, which may carry a URL or an address.
+    return mask_text(str(value))
 
 
 def scrub_personal_data(

@@ -212,3 +212,22 @@ def test_an_inbound_webhook_log_has_no_phone_number(db, json_lines, organisation
     inbound(inbox, address="+49 170 7654321")
 
     assert "7654321" not in json.dumps(json_lines())
+
+
+def test_a_server_error_logs_neither_the_query_string_nor_an_address(client_for, alice, json_lines):
+    """django.request logs a 500 with the WSGIRequest in `extra`, whose repr is the whole URL."""
+    from unittest import mock
+
+    client = client_for(alice)
+    client.raise_request_exception = False
+    with mock.patch("inbox.views.index", side_effect=RuntimeError("boom")):
+        with mock.patch("django.urls.resolvers.URLPattern.resolve", autospec=True) as resolve:
+            resolve.side_effect = RuntimeError("kunde@example.com +4917012345678 broke it")
+            response = client.get("/inbox/?q=kunde@example.com")
+
+    assert response.status_code == 500
+    text = json.dumps(json_lines())
+    assert "kunde@example.com" not in text
+    assert "4917012345678" not in text
+    assert "q=kunde" not in text
+    assert any(line.get("level") == "error" for line in json_lines())
