@@ -314,6 +314,8 @@ def _rewrite(
         "text": text,
         "problems": problems,
         "operation": payload["operation"],
+        # The "Replace the reply text" button names the reply box by it (reply-body-<id>).
+        "conversation_id": conversation.pk,
     }
     return result, Outcome.REJECTED if problems else Outcome.OK
 

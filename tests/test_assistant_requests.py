@@ -306,6 +306,8 @@ def test_a_rewrite_keeps_the_agents_number_and_never_sends(
 
     text = response.content.decode()
     assert 'data-text="Rufen Sie uns an: 0170 7654321."' in text
+    # The button names the conversation's reply box, the textarea the thread renders.
+    assert f'data-assistant-insert="reply-body-{world["conversation"].pk}"' in text
     assert "Replace the reply text" in text
     assert "0170 7654321" not in world["fake"].requests[0]["messages"][1]["content"]
     assert "formal" in world["fake"].requests[0]["messages"][1]["content"]
