@@ -9,6 +9,7 @@ and the organisation's monthly token budget is not used up. Nothing here ever se
 message: drafts and rewrites go back to the user's text box, summaries into a comment.
 """
 
+import functools
 import time
 from collections.abc import Callable
 from typing import Any
@@ -29,6 +30,21 @@ from lib.errors import ActionRefused
 TRANSCRIPT_MESSAGES = 40
 TRANSCRIPT_CHARACTERS = 12_000
 PENDING_FOR_AT_MOST = 120  # seconds: a request no worker took by then is reported as failed
+
+
+def request_seconds() -> float:
+    """How long one request may take: two calls (the repair round), each of two attempts
+    (the SDK's one retry) of up to LLM_TIMEOUT, and a little for the checks. The calls share
+    this deadline (_Calls), and the task's time limits (assistant.tasks) lie above it."""
+    return float(settings.LLM_TIMEOUT) * 2 * (provider.MAX_RETRIES + 1) + 10
+
+
+def running_for_at_most() -> float:
+    """A request still running after this was lost with its worker (killed, or stopped by
+    the task's hard time limit): the page stops waiting and says so."""
+    from assistant.tasks import HARD_LIMIT
+
+    return HARD_LIMIT + 30
 
 
 class Refused(Exception):
@@ -100,9 +116,25 @@ def start_request(
         inbox=inbox,
         model=provider.model_name(),
     )
-    jobs.put_input(request.pk, payload)
-    tasks.run_request.delay_on_commit(request.pk)
+    try:
+        jobs.put_input(request.pk, payload)
+    except jobs.StoreUnavailable as exc:
+        # Rolls the row back with the transaction: nothing was asked.
+        raise ActionRefused(
+            _("The message assistant cannot take requests just now. Try again in a moment."),
+            status=503,
+        ) from exc
+    transaction.on_commit(functools.partial(tasks.publish, request.pk))
     return request
+
+
+def fail_unqueued(request_id: int) -> None:
+    """The broker refused the task: the request ends as failed at once (the page says so)
+    instead of waiting for PENDING_FOR_AT_MOST."""
+    AssistantRequest.objects.filter(pk=request_id, outcome=Outcome.PENDING).update(
+        outcome=Outcome.FAILED, finished_at=timezone.now()
+    )
+    jobs.put_result(request_id, {"error": _("The request could not be queued. Try again.")})
 
 
 class _Calls:
@@ -115,8 +147,17 @@ class _Calls:
         self.completion_tokens = 0
         self.latency_ms = 0
         self.count = 0
+        self.deadline = time.monotonic() + request_seconds()
 
     def __call__(self, messages: list[dict[str, str]], **options: Any) -> provider.Completion:
+        # Each attempt gets at most its share of the time left, so the request ends with a
+        # clear "timed out" well before the task's time limit would stop it.
+        remaining = self.deadline - time.monotonic()
+        if remaining < 1:
+            raise provider.ProviderError("timeout", "no time left for another call")
+        options.setdefault(
+            "timeout", min(float(settings.LLM_TIMEOUT), remaining / (provider.MAX_RETRIES + 1))
+        )
         self.count += 1
         started = time.monotonic()
         try:
@@ -154,6 +195,19 @@ def _provider_message(kind: str) -> str:
     }[kind]
 
 
+def outcome_message(outcome: str) -> str:
+    """What the page says about a finished request whose answer is no longer in the cache."""
+    if outcome == Outcome.TIMEOUT:
+        return _provider_message("timeout")
+    if outcome == Outcome.RATE_LIMITED:
+        return _provider_message("rate_limited")
+    if outcome == Outcome.BAD_RESPONSE:
+        return _provider_message("bad_response")
+    if outcome == Outcome.FAILED:
+        return _("The request failed. Try again.")
+    return _("The answer is no longer kept. Ask again.")
+
+
 def run_request(request_id: int) -> None:
     """The task's work: claim the request (once: a second delivery finds it taken), run its
     feature, leave the answer in the cache and record tokens, time and outcome — never the
@@ -169,7 +223,10 @@ def run_request(request_id: int) -> None:
     language = getattr(request.user, "language", None) or settings.LANGUAGE_CODE
     with translation.override(language):
         try:
-            payload = jobs.take_input(request_id)
+            try:
+                payload = jobs.take_input(request_id)
+            except jobs.StoreUnavailable:
+                raise Refused(_provider_message("unavailable")) from None
             if payload is None or request.user is None or request.inbox is None:
                 raise Refused(_("The request expired before it started. Try again."))
             reason = unavailable_reason(request.inbox)
@@ -193,6 +250,9 @@ def run_request(request_id: int) -> None:
 
 
 def _finish(request: AssistantRequest, calls: _Calls, outcome: str, result: dict[str, Any]) -> None:
+    # The answer first, then the row: the page reads the answer once the row is finished.
+    # The row is written whatever happens to the answer (jobs.put_result gives up quietly
+    # when Redis is down; the page then explains the outcome).
     jobs.put_result(request.pk, result)
     AssistantRequest.objects.filter(pk=request.pk).update(
         outcome=outcome,
@@ -205,17 +265,21 @@ def _finish(request: AssistantRequest, calls: _Calls, outcome: str, result: dict
 
 
 def expire_if_stale(request: AssistantRequest) -> None:
-    """A request still waiting long after it was made (no worker took it) ends as failed,
-    so the page stops polling with an answer."""
-    if request.outcome != Outcome.PENDING:
+    """A request still waiting long after it was made (no worker took it), or still running
+    past the task's hard time limit (its worker was killed), ends as failed, so the page
+    stops polling with an answer. Idempotent: a conditional UPDATE, only one caller wins."""
+    age = (timezone.now() - request.created_at).total_seconds()
+    if request.outcome == Outcome.PENDING and age >= PENDING_FOR_AT_MOST:
+        message = _("The request was not taken up. Try again.")
+    elif request.outcome == Outcome.RUNNING and age >= running_for_at_most():
+        message = _("The request was interrupted. Try again.")
+    else:
         return
-    if (timezone.now() - request.created_at).total_seconds() < PENDING_FOR_AT_MOST:
-        return
-    changed = AssistantRequest.objects.filter(pk=request.pk, outcome=Outcome.PENDING).update(
+    changed = AssistantRequest.objects.filter(pk=request.pk, outcome=request.outcome).update(
         outcome=Outcome.FAILED, finished_at=timezone.now()
     )
     if changed:
-        jobs.put_result(request.pk, {"error": _("The request was not taken up. Try again.")})
+        jobs.put_result(request.pk, {"error": message})
         request.outcome = Outcome.FAILED
 
 

@@ -2,7 +2,12 @@
 FAILURES_TO_OPEN failed requests in a row (timeouts, 429s, connection errors, 5xx), the
 assistant is paused for COOL_DOWN_SECONDS — its buttons disappear and no request is made —
 then it tries again. A success closes it and clears the count. An answer that fails our own
-checks is the model's fault, not the provider's, and does not count."""
+checks is the model's fault, not the provider's, and does not count.
+
+The cache is Redis whenever REDIS_URL is set, so the web processes and the workers share one
+state; without Redis (development, tasks in-process) each process keeps its own. Redis down
+must neither break a page nor a request: every operation here gives up quietly (the breaker
+then counts as closed)."""
 
 import time
 
@@ -23,21 +28,30 @@ def is_open() -> bool:
 
 
 def open_until() -> float | None:
-    until = cache.get(OPEN_KEY)
+    try:
+        until = cache.get(OPEN_KEY)
+    except Exception:
+        return None
     return until if until and until > time.time() else None
 
 
 def record_failure() -> None:
-    cache.add(FAILURES_KEY, 0, timeout=COOL_DOWN_SECONDS * 2)
     try:
-        failures = cache.incr(FAILURES_KEY)
-    except ValueError:  # expired between add and incr
-        cache.set(FAILURES_KEY, 1, timeout=COOL_DOWN_SECONDS * 2)
-        failures = 1
-    if failures >= FAILURES_TO_OPEN:
-        cache.set(OPEN_KEY, time.time() + COOL_DOWN_SECONDS, timeout=COOL_DOWN_SECONDS)
-        cache.delete(FAILURES_KEY)
+        cache.add(FAILURES_KEY, 0, timeout=COOL_DOWN_SECONDS * 2)
+        try:
+            failures = cache.incr(FAILURES_KEY)
+        except ValueError:  # expired between add and incr
+            cache.set(FAILURES_KEY, 1, timeout=COOL_DOWN_SECONDS * 2)
+            failures = 1
+        if failures >= FAILURES_TO_OPEN:
+            cache.set(OPEN_KEY, time.time() + COOL_DOWN_SECONDS, timeout=COOL_DOWN_SECONDS)
+            cache.delete(FAILURES_KEY)
+    except Exception:  # the cache down: nothing to count in
+        return
 
 
 def record_success() -> None:
-    cache.delete_many([FAILURES_KEY, OPEN_KEY])
+    try:
+        cache.delete_many([FAILURES_KEY, OPEN_KEY])
+    except Exception:
+        return

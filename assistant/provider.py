@@ -7,6 +7,11 @@ is reused), `max_retries=1` and LLM_TIMEOUT seconds per attempt. Every failure c
 ProviderError with a `kind` the caller can explain to a person: "timeout", "rate_limited",
 "unavailable" (connection refused, 5xx, a refused key) or "bad_response" (an answer the SDK
 could not read). A streamed request reports the characters received so far to `progress`.
+A caller with a deadline passes a shorter `timeout` for each attempt.
+
+The SDK turns any exception during a request into a connection error and retries it, Celery's
+soft time limit included; that one is raised again as itself, so the task ends as timed out
+instead of being mistaken for an unreachable provider.
 """
 
 import functools
@@ -68,22 +73,27 @@ def complete(
     temperature: float = 0.7,
     stream: bool = False,
     progress: Callable[[int], None] | None = None,
+    timeout: float | None = None,
 ) -> Completion:
-    """One chat completion; raises ProviderError (see the module's docstring)."""
+    """One chat completion; raises ProviderError (see the module's docstring). `timeout`
+    (seconds per attempt) defaults to LLM_TIMEOUT."""
     if not is_configured():
         raise ProviderError("unavailable", "LLM_BASE_URL is not set")
     import openai
+    from celery.exceptions import SoftTimeLimitExceeded
 
     started = time.monotonic()
+    per_attempt = float(settings.LLM_TIMEOUT) if timeout is None else timeout
     try:
         if stream:
-            text, usage = _streamed(messages, max_tokens, temperature, progress)
+            text, usage = _streamed(messages, max_tokens, temperature, progress, per_attempt)
         else:
             response = client().chat.completions.create(
                 model=model_name(),
                 messages=messages,
                 max_tokens=max_tokens,
                 temperature=temperature,
+                timeout=per_attempt,
             )
             text = (response.choices[0].message.content or "") if response.choices else ""
             usage = response.usage
@@ -92,6 +102,8 @@ def complete(
     except openai.RateLimitError as exc:
         raise ProviderError("rate_limited", str(exc)) from exc
     except (openai.APIConnectionError, openai.APIStatusError) as exc:
+        if isinstance(exc.__cause__, SoftTimeLimitExceeded):
+            raise exc.__cause__ from None
         raise ProviderError("unavailable", str(exc)) from exc
     except (openai.APIError, ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
         raise ProviderError("bad_response", str(exc)) from exc
@@ -111,6 +123,7 @@ def _streamed(
     max_tokens: int,
     temperature: float,
     progress: Callable[[int], None] | None,
+    timeout: float,
 ) -> tuple[str, Any]:
     parts: list[str] = []
     usage = None
@@ -122,6 +135,7 @@ def _streamed(
         temperature=temperature,
         stream=True,
         stream_options={"include_usage": True},
+        timeout=timeout,
     )
     for chunk in chunks:
         if getattr(chunk, "usage", None):

@@ -167,7 +167,9 @@ def _render_request(request: AuthenticatedRequest, row: AssistantRequest) -> Htt
         "back": back if back.startswith("/") and not back.startswith("//") else "",
     }
     if row.is_finished and context["result"] is None:
-        context["result"] = {"error": _("The answer is no longer kept. Ask again.")}
+        # The cache lost the answer (Redis down or restarted, or the page came back late):
+        # the outcome on the row still says what happened.
+        context["result"] = {"error": actions.outcome_message(row.outcome)}
     return render_page(request, REQUEST_TEMPLATE, context, fragment="assistant-request")
 
 
