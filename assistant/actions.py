@@ -83,9 +83,12 @@ def masks_personal_data(inbox: Inbox) -> bool:
 def start_request(
     *, feature: str, actor: User, inbox: Inbox, payload: dict[str, Any]
 ) -> AssistantRequest:
-    """Record a request (no content) and queue it; its inputs wait in the cache. Raises
-    ActionRefused when the assistant is unavailable or the month's budget is used up, and
-    PermissionDenied when the actor may not use the feature in this inbox."""
+    """Record a request (no content) and queue it; its inputs wait in the cache. A request
+    of the actor's about the same subject still in flight is returned instead (a double
+    click makes one request, one comment). Raises ActionRefused when the assistant is
+    unavailable, the cache is down, or the month's budget is used up (including what the
+    requests in flight hold), and PermissionDenied when the actor may not use the feature
+    in this inbox. Locks the organisation's row until commit."""
     from assistant import tasks
     from inbox.access import inbox_role
     from inbox.models import InboxRole
@@ -96,7 +99,22 @@ def start_request(
     reason = unavailable_reason(inbox)
     if reason:
         raise ActionRefused(reason, status=409)
-    usage = budget.usage_this_month()
+    # The organisation's row, locked: requests start one after another, so the budget and
+    # the requests in flight are read as they are (two at once cannot both pass the check).
+    organisation = Organisation.objects.select_for_update().get_or_create(
+        pk=Organisation.SINGLETON_ID, defaults={"name": "Switchboard"}
+    )[0]
+    subject = subject_of(feature, payload)
+    earlier = (
+        AssistantRequest.objects.in_flight(lost_after=running_for_at_most())
+        .filter(user=actor, feature=feature, subject=subject)
+        .order_by("-pk")
+        .first()
+    )
+    if earlier is not None:
+        # A double click (or a second tab): the same request, not a second one.
+        return earlier
+    usage = budget.usage_this_month(organisation)
     if usage.exhausted:
         raise ActionRefused(
             _(
@@ -107,13 +125,20 @@ def start_request(
             % {"used": usage.used, "budget": usage.budget},
             status=429,
         )
+    if usage.held_up:
+        raise ActionRefused(
+            _(
+                "The requests still running may use up this month's message assistant "
+                "budget. Try again when they are done."
+            ),
+            status=429,
+        )
     request = AssistantRequest.objects.create(
         feature=feature,
         user=actor,
-        organisation=Organisation.objects.get_or_create(
-            pk=Organisation.SINGLETON_ID, defaults={"name": "Switchboard"}
-        )[0],
+        organisation=organisation,
         inbox=inbox,
+        subject=subject,
         model=provider.model_name(),
     )
     try:
@@ -126,6 +151,15 @@ def start_request(
         ) from exc
     transaction.on_commit(functools.partial(tasks.publish, request.pk))
     return request
+
+
+def subject_of(feature: str, payload: dict[str, Any]) -> str:
+    """What a request is about, by id (AssistantRequest.subject)."""
+    if feature == Feature.CAMPAIGN_DRAFT:
+        return f"campaign:{payload['campaign_id']}"
+    if feature == Feature.REWRITE:
+        return f"conversation:{payload['conversation_id']}:{payload['operation']}"
+    return f"conversation:{payload['conversation_id']}"
 
 
 def fail_unqueued(request_id: int) -> None:

@@ -6,6 +6,7 @@ the organisation is the sum of these rows (assistant.budget); the text sent and 
 never stored here (the inputs and the answer wait in the cache for a few minutes only, see
 assistant.jobs)."""
 
+from datetime import datetime, timedelta
 from typing import ClassVar
 
 from django.conf import settings
@@ -35,11 +36,26 @@ class Outcome(models.TextChoices):
         return {o.value for o in cls} - {cls.PENDING.value, cls.RUNNING.value}
 
 
+IN_FLIGHT = (Outcome.PENDING, Outcome.RUNNING)
+
+
+def month_start() -> datetime:
+    now = timezone.localtime()
+    return now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
 class AssistantRequestQuerySet(models.QuerySet["AssistantRequest"]):
-    def this_month(self) -> "AssistantRequestQuerySet":
-        now = timezone.localtime()
-        start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-        return self.filter(created_at__gte=start)
+    def this_month(self, organisation_id: int) -> "AssistantRequestQuerySet":
+        """The organisation's requests of this calendar month (the budget's; the index
+        assistant_org_month_idx)."""
+        return self.filter(organisation_id=organisation_id, created_at__gte=month_start())
+
+    def in_flight(self, *, lost_after: float) -> "AssistantRequestQuerySet":
+        """Waiting or running, and younger than `lost_after` seconds (an older one was lost
+        with its worker and will never finish)."""
+        return self.filter(
+            outcome__in=IN_FLIGHT, created_at__gte=timezone.now() - timedelta(seconds=lost_after)
+        )
 
 
 class AssistantRequest(models.Model):
@@ -53,6 +69,9 @@ class AssistantRequest(models.Model):
     inbox = models.ForeignKey(
         "inbox.Inbox", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # What the request is about, by id, never by content ("conversation:12:shorten",
+    # "campaign:5"): a second click while the first request is in flight gets that one back.
+    subject = models.CharField(_("subject"), max_length=60, blank=True)
     model = models.CharField(_("model"), max_length=200, blank=True)
     prompt_tokens = models.PositiveIntegerField(default=0)
     completion_tokens = models.PositiveIntegerField(default=0)
@@ -69,7 +88,12 @@ class AssistantRequest(models.Model):
     class Meta:
         verbose_name = _("assistant request")
         verbose_name_plural = _("assistant requests")
-        indexes = [models.Index(fields=["created_at"], name="assistant_request_created_idx")]
+        indexes = [
+            # The request log (Settings → Message assistant), newest first.
+            models.Index(fields=["created_at"], name="assistant_request_created_idx"),
+            # The monthly budget: the sum of one organisation's tokens since the 1st.
+            models.Index(fields=["organisation", "created_at"], name="assistant_org_month_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.feature} {self.outcome}"

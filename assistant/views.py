@@ -187,7 +187,8 @@ def request_status(request: AuthenticatedRequest, assistant_request_id: int) -> 
 
 @require_admin
 def overview(request: AuthenticatedRequest) -> HttpResponse:
-    form = BudgetForm(request.POST or None, instance=Organisation.load())
+    organisation = Organisation.load()
+    form = BudgetForm(request.POST or None, instance=organisation)
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -197,14 +198,15 @@ def overview(request: AuthenticatedRequest) -> HttpResponse:
             messages.success(request, _("Saved.") if changed else _("Nothing was changed."))
             if not is_partial_request(request):
                 return redirect("assistant_settings:overview")
-            form = BudgetForm(instance=Organisation.load())
+            organisation = Organisation.load()
+            form = BudgetForm(instance=organisation)
         else:
             status = 422
     context = {
         "configured": provider.is_configured(),
         "model": provider.model_name(),
         "paused_until": breaker.open_until(),
-        "usage": budget.usage_this_month(),
+        "usage": budget.usage_this_month(organisation),
         "form": form,
         "log": list(
             AssistantRequest.objects.select_related("user", "inbox").order_by("-created_at", "-id")[
