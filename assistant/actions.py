@@ -384,11 +384,7 @@ def _rewrite(
 
     conversation = _conversation(request, payload)
     original = payload["text"]
-    masked = (
-        masking.mask(original)
-        if masks_personal_data(conversation.inbox)
-        else masking.Masked(original)
-    )
+    masked = _masked(conversation, original)
     messages = prompts.reply_messages(
         masked.text,
         operation=payload["operation"],
@@ -398,24 +394,35 @@ def _rewrite(
     completion = calls(
         messages, max_tokens=1200, temperature=0.3, stream=True, progress=calls.progress
     )
-    text = masking.unmask(_clean_reply(completion.text), masked.placeholders)
-    if not text:
+    answer = _clean_reply(completion.text)
+    if not answer:
         raise Refused(_provider_message("bad_response"), Outcome.BAD_RESPONSE)
-    problems = []
-    invented = checks.invented_links(text, (original,))
-    if invented:
-        problems.append(
-            _("A link that was not in your text: %(links)s.") % {"links": ", ".join(invented)}
-        )
+    problems = checks.reply_problems(
+        answer,
+        original=original,
+        placeholders=masked.placeholders,
+        operation=payload["operation"],
+        language=payload.get("language", "en"),
+    )
     result = {
         "kind": "rewrite",
-        "text": text,
+        "text": masking.unmask(answer, masked.placeholders),
         "problems": problems,
         "operation": payload["operation"],
         # The "Replace the reply text" button names the reply box by it (reply-body-<id>).
         "conversation_id": conversation.pk,
     }
     return result, Outcome.REJECTED if problems else Outcome.OK
+
+
+def _masked(conversation: Conversation, text: str) -> masking.Masked:
+    """`text` with phone numbers, addresses, IBANs and the contact's name masked when the
+    inbox says so (its campaign settings), else as it is."""
+    if not masks_personal_data(conversation.inbox):
+        return masking.Masked(text)
+    contact = conversation.contact
+    names = (contact.first_name, contact.last_name) if contact is not None else ()
+    return masking.mask(text, names=names)
 
 
 def transcript_of(conversation: Conversation) -> str:
@@ -443,18 +450,18 @@ def _summary(
     transcript = transcript_of(conversation)
     if not transcript.strip():
         raise Refused(_("There is nothing to summarise yet."), Outcome.FAILED)
-    if masks_personal_data(conversation.inbox):
-        transcript = masking.mask(transcript).text
+    masked = _masked(conversation, transcript)
     user = request.user
     assert user is not None  # checked by _conversation
     completion = calls(
-        prompts.summary_messages(transcript, language=user.language or "en"),
+        prompts.summary_messages(masked.text, language=user.language or "en"),
         max_tokens=500,
         temperature=0.2,
         stream=True,
         progress=calls.progress,
     )
-    summary = _clean_reply(completion.text)
+    # The comment is internal: the agents may read there what the conversation shows them.
+    summary = masking.unmask(_clean_reply(completion.text), masked.placeholders)
     if not summary:
         raise Refused(_provider_message("bad_response"), Outcome.BAD_RESPONSE)
     header = _("Summary by the message assistant, on behalf of %(name)s:") % {

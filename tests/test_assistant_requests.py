@@ -268,7 +268,7 @@ def test_the_summary_is_masked_and_becomes_a_comment_on_behalf_of_the_agent(
     assert sent["stream"] is True
     prompt = sent["messages"][1]["content"]
     assert "[PHONE_1]" in prompt and "[EMAIL_1]" in prompt and "[IBAN_1]" in prompt
-    for secret in ("1234567", "jana@example.de", "DE89"):
+    for secret in ("1234567", "jana@example.de", "3704 0044"):
         assert secret not in prompt
     row.refresh_from_db()
     assert (row.feature, row.outcome) == (Feature.SUMMARY, Outcome.OK)
@@ -325,6 +325,84 @@ def test_a_rewrite_with_an_invented_link_is_not_offered(
     text = response.content.decode()
     assert "not in your text" in text
     assert "Replace the reply text" not in text
+
+
+@pytest.mark.parametrize(
+    ("body", "answer", "extra", "reason"),
+    [
+        ("ruf an 0170 7654321 ok", "Rufen Sie uns an.", {}, "left out a phone number"),
+        ("ruf an 0170 7654321 ok", "Rufen Sie [PHONE_4] an.", {}, "stands for nothing"),
+        (
+            "hallo, ich schau mir das an",
+            "Hallo {{ contact.shoe_size }}, ich sehe es mir an.",
+            {},
+            "There is no variable",
+        ),
+        (
+            "hallo, ich schau mir das an und melde mich bei dir",
+            "Hello, I will have a look and get back to you with the answer",
+            {"operation": "grammar"},
+            "Written in English, not German",
+        ),
+        (
+            "hallo, ich schau mir das an und melde mich bei dir",
+            "Hallo, ich sehe mir das an und melde mich bei Ihnen",
+            {"operation": "translate", "assistant_language": "sv"},
+            "Written in German, not Swedish",
+        ),
+    ],
+    ids=["dropped-number", "made-up-placeholder", "unknown-variable", "language", "translation"],
+)
+def test_a_rewrite_that_fails_a_check_is_not_offered(
+    client_for, alice, world, django_capture_on_commit_callbacks, body, answer, extra, reason
+):
+    world["fake"].then(Reply(answer))
+    client = client_for(alice)
+    response, row = done(
+        client,
+        lambda: rewrite(client, world, body=body, **extra),
+        django_capture_on_commit_callbacks,
+    )
+    text = response.content.decode()
+    assert reason in text
+    assert "Replace the reply text" not in text
+    row.refresh_from_db()
+    assert row.outcome == Outcome.REJECTED
+
+
+def test_the_contacts_name_is_masked_too_and_restored_in_the_comment(
+    client_for, alice, world, django_capture_on_commit_callbacks
+):
+    contact = world["conversation"].contact
+    contact.first_name, contact.last_name = "Jana", "Kowalski"
+    contact.save(update_fields=["first_name", "last_name"])
+    Message.objects.filter(conversation=world["conversation"]).update(
+        body="Hallo, hier ist Jana Kowalski, Rückruf bitte unter +49 170 1234567."
+    )
+    world["fake"].then(Reply("[NAME_1] [NAME_2] bittet um Rückruf unter [PHONE_1]."))
+    client = client_for(alice)
+
+    done(client, lambda: summarise(client, world), django_capture_on_commit_callbacks)
+
+    prompt = world["fake"].requests[0]["messages"][1]["content"]
+    assert "Jana" not in prompt and "Kowalski" not in prompt and "1234567" not in prompt
+    comment = Comment.objects.get(conversation=world["conversation"])
+    assert "Jana Kowalski bittet um Rückruf unter +49 170 1234567." in comment.body
+
+
+def test_a_customers_markup_echoed_by_the_model_is_shown_as_text(
+    client_for, alice, world, django_capture_on_commit_callbacks
+):
+    world["fake"].then(Reply('<script>alert(1)</script> Danke, "ich" prüfe das'))
+    client = client_for(alice)
+    response, _row = done(
+        client,
+        lambda: rewrite(client, world, body="<script>alert(1)</script> danke, ich prüfe das"),
+        django_capture_on_commit_callbacks,
+    )
+    text = response.content.decode()
+    assert "<script>alert(1)" not in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
 
 
 def test_an_empty_reply_box_is_a_clear_message(client_for, alice, world):
