@@ -204,6 +204,9 @@ class AccountEvent(models.Model):
         TEMPLATE_CREATED = "template_created", _("Template created")
         TEMPLATE_UPDATED = "template_updated", _("Template changed")
         TEMPLATE_DELETED = "template_deleted", _("Template deleted")
+        # Settings → API (the api app): the token row holds the rest.
+        API_TOKEN_CREATED = "api_token_created", _("API token created")
+        API_TOKEN_REVOKED = "api_token_revoked", _("API token revoked")
 
     kind = models.CharField(max_length=32, choices=Kind.choices)
     actor = models.ForeignKey(

@@ -36,6 +36,8 @@ ROUTES = {
     "assistant.tasks.*": "assistant",
     # operations: housekeeping for operators (purging unrouted inbound events)
     "operations.tasks.*": "bulk",
+    # api: forgetting Idempotency-Keys after 24 hours
+    "api.tasks.*": "bulk",
 }
 
 
@@ -78,6 +80,11 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "purge-unrouted-inbound-events": {
         "task": "operations.tasks.purge_unrouted_inbound_events",
         "schedule": crontab(minute=41, hour=3),
+    },
+    # Idempotency-Keys of the API are kept 24 hours (api.idempotency).
+    "purge-idempotency-records": {
+        "task": "api.tasks.purge_idempotency_records",
+        "schedule": crontab(minute=23),
     },
     # Survey invitations whose delay after resolving has passed (surveys.actions.invitations).
     "surveys-send-due": {

@@ -90,6 +90,8 @@ INSTALLED_APPS = [
     "campaigns",
     "surveys",
     "assistant",
+    "api",  # the REST API (django-ninja) and its tokens, Settings → API
+    "ninja",  # django-ninja's Swagger UI files for /api/docs
     "operations",  # operator commands, Settings → System, read-only Django admin (last app)
     "demo",  # seed_demo only: no models, and it refuses to run without DEBUG
 ]

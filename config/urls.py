@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from api import urls as api_urls
 from lib import views as lib_views
 
 urlpatterns = [
@@ -25,6 +26,9 @@ urlpatterns = [
     path("campaigns/", include("campaigns.urls")),
     path("assistant/", include("assistant.urls")),
     path("settings/", include("assistant.settings_urls")),
+    # The REST API (bearer tokens, problem details; api.gateway) and Settings → API.
+    path("api/", include(api_urls.urls, namespace="api")),
+    path("settings/", include("api.settings_urls")),
     path("settings/", include("operations.urls")),
     path("webhooks/campaigns/", include("campaigns.webhook_urls")),
     path("webhooks/", include("inbox.webhook_urls")),

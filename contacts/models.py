@@ -142,6 +142,8 @@ class Contact(models.Model):
                 name="contact_ephemeral_expiry_idx",
                 condition=Q(kind="ephemeral"),
             ),
+            # The API's contact list walks (updated_at, id) pages (api.routers.contacts).
+            models.Index(fields=["updated_at", "id"], name="contact_updated_idx"),
         ]
 
     def __str__(self) -> str:

@@ -1,0 +1,245 @@
+"""The API's request and response shapes (Pydantic, through django-ninja's Schema)."""
+
+from datetime import datetime
+from typing import Any, Literal
+
+from ninja import Field, Schema
+from pydantic import ConfigDict
+
+IdentityKindName = Literal[
+    "email", "phone", "whatsapp", "messenger", "instagram", "web_visitor", "external_id"
+]
+ChannelName = Literal["sms", "whatsapp", "email"]
+GenderName = Literal["", "female", "male", "diverse", "undisclosed"]
+
+
+class Strict(Schema):
+    """A request body: unknown fields are an error, not silently dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Problem(Schema):
+    """RFC 9457 problem details (`application/problem+json`)."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str
+    errors: list[dict[str, str]] | None = None
+
+
+class Page(Schema):
+    next_cursor: str | None = Field(None, description="Pass as `cursor` for the next page.")
+    next: str | None = Field(None, description="The next page's URL; null on the last page.")
+
+
+# --- Contacts ---------------------------------------------------------------------------
+
+
+class IdentityOut(Schema):
+    id: int
+    kind: str
+    value: str
+    normalised: str
+    verified: bool
+    source: str
+    first_seen_at: datetime
+    last_seen_at: datetime
+
+
+class IdentityIn(Strict):
+    kind: IdentityKindName
+    value: str = Field(..., max_length=320)
+
+
+class ContactOut(Schema):
+    id: int
+    kind: str
+    first_name: str
+    last_name: str
+    company: str
+    job_title: str
+    gender: str
+    account_id: str
+    remarks: str
+    tags: list[str]
+    attributes: dict[str, Any]
+    is_blocked: bool
+    identities: list[IdentityOut]
+    created_at: datetime
+    updated_at: datetime
+    last_activity_at: datetime
+
+    @staticmethod
+    def resolve_tags(obj: Any) -> list[str]:
+        return sorted((tag.name for tag in obj.tags.all()), key=str.lower)
+
+    @staticmethod
+    def resolve_identities(obj: Any) -> list[Any]:
+        return list(obj.identities.all())
+
+
+class ContactPage(Page):
+    items: list[ContactOut]
+
+
+class ContactFields(Strict):
+    first_name: str | None = Field(None, max_length=100)
+    last_name: str | None = Field(None, max_length=100)
+    company: str | None = Field(None, max_length=200)
+    job_title: str | None = Field(None, max_length=200)
+    gender: GenderName | None = None
+    account_id: str | None = Field(None, max_length=100)
+    remarks: str | None = Field(None, max_length=5000)
+    tags: list[str] | None = Field(None, description="Replaces the contact's tags.")
+    attributes: dict[str, Any] | None = Field(
+        None, description="Custom attributes by key; null clears one. Others are kept."
+    )
+
+
+class ContactCreate(ContactFields):
+    identities: list[IdentityIn] = Field(default_factory=list, max_length=50)
+
+
+class ContactPatch(ContactFields):
+    pass
+
+
+class DeletedContactOut(Schema):
+    id: int
+    hint: str
+    channel: str
+    deleted_at: datetime
+    deleted_by_name: str
+
+
+class DeletedContactPage(Page):
+    items: list[DeletedContactOut]
+
+
+class NoteOut(Schema):
+    id: int
+    body: str
+    author_id: int | None
+    created_at: datetime
+    edited_at: datetime | None
+
+
+class NotePage(Page):
+    items: list[NoteOut]
+
+
+class NoteIn(Strict):
+    body: str = Field(..., min_length=1, max_length=10000)
+
+
+class AttributeDefinitionOut(Schema):
+    key: str
+    label: str
+    type: str
+    choices: list[Any]
+    position: int
+    visible: bool
+    agent_editable: bool
+    read_only: bool
+    is_builtin: bool
+    default_value: str
+
+    @staticmethod
+    def resolve_label(obj: Any) -> str:
+        return str(obj.display_label)
+
+
+# --- Conversations and messages -----------------------------------------------------------
+
+
+class ConversationOut(Schema):
+    id: int
+    number: int
+    inbox_id: int
+    contact_id: int | None
+    channel: str
+    address: str
+    status: str
+    subject: str
+    assignee_id: int | None
+    last_message_at: datetime
+    created_at: datetime
+    updated_at: datetime
+
+
+class ConversationPage(Page):
+    items: list[ConversationOut]
+
+
+class MessageOut(Schema):
+    id: int
+    conversation_id: int
+    direction: str
+    body: str
+    status: str
+    author_id: int | None
+    error_code: str
+    created_at: datetime
+
+
+class MessagePage(Page):
+    items: list[MessageOut]
+
+
+class SendIn(Strict):
+    contact_id: int
+    inbox_id: int
+    channel: ChannelName
+    address: str = Field(..., max_length=320, description="One of the contact's addresses.")
+    body: str = Field(..., min_length=1)
+    subject: str = Field("", max_length=300, description="E-mail only.")
+
+
+class SentOut(Schema):
+    message: MessageOut
+    conversation_id: int
+    new_conversation: bool
+
+
+# --- Campaigns ----------------------------------------------------------------------------
+
+
+class CampaignOut(Schema):
+    id: int
+    inbox_id: int
+    name: str
+    type: str
+    channel: str
+    status: str
+    scheduled_at: datetime | None
+    started_at: datetime | None
+    completed_at: datetime | None
+    audience_size: int | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class CampaignPage(Page):
+    items: list[CampaignOut]
+
+
+class RecipientOut(Schema):
+    id: int
+    contact_id: int
+    identity_id: int | None
+    address: str
+    status: str
+    skip_reason: str
+    sent_at: datetime | None
+    delivered_at: datetime | None
+    replied_at: datetime | None
+    opted_out_at: datetime | None
+    clicked_at: datetime | None
+    error_code: str
+
+
+class RecipientPage(Page):
+    items: list[RecipientOut]
