@@ -32,6 +32,7 @@ from inbox.actions import settings as actions
 from inbox.actions.assignment import set_capacity
 from inbox.models import AgentCapacity, Channel, Inbox, InboxChannel, InboxRole, Membership
 from inbox.settings_forms import AddMemberForm, CapacityForm, ChannelForm, InboxForm, RoleForm
+from inbox.settings_links import inbox_settings_links
 from lib.errors import ActionRefused, refusals_answered_by
 from lib.htmx import is_partial_request, render_page
 
@@ -330,6 +331,8 @@ def _detail_context(
     return {
         "inbox": inbox,
         "form": form or InboxForm(instance=inbox),
+        # Later apps' pages of this inbox (its surveys), beside the campaign settings.
+        "settings_links": inbox_settings_links(request.user, inbox),
         "memberships": memberships,
         "manager_count": sum(m.role == InboxRole.MANAGER for m in memberships),
         "add_form": AddMemberForm(inbox=inbox),

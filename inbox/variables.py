@@ -211,14 +211,25 @@ def _parsed(text: str) -> str:
     return text
 
 
-def check_template(text: str) -> None:
+def variable_paths(text: str) -> set[str]:
+    """The variables `text` reads, as dotted paths ("contact.first_name"). Raises
+    TemplateError for a syntax mistake."""
+    if "{" not in (text or ""):
+        return set()
+    return {".".join(str(s) for s in segments) for segments in liquid_env.used_paths(_parsed(text))}
+
+
+def check_template(text: str, *, extra: Mapping[str, Collection[str]] | None = None) -> None:
     """Raise TemplateError when `text` is not a message we could send: a syntax mistake,
-    an unknown variable (only `account.<key>` and `contact.<attribute key>` exist) or an
-    unknown filter. Whether a given contact has the values is known only when rendering."""
+    an unknown variable (only `account.<key>` and `contact.<attribute key>` exist, and what
+    `extra` adds: {"survey": {"link"}} for a survey campaign, whose caller puts the values in
+    the context) or an unknown filter. Whether a given contact has the values is known only
+    when rendering."""
     text = _parsed(text)
-    known = {
+    known: dict[str, Collection[str]] = {
         "account": {*ACCOUNT_FIELDS, *(Organisation.load().variables or {})},
         "contact": {d.key for d in _contact_definitions()},
+        **(extra or {}),
     }
     unknown = set()
     for segments in liquid_env.used_paths(text):
