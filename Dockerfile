@@ -12,6 +12,7 @@ COPY inbox inbox
 COPY campaigns campaigns
 COPY surveys surveys
 COPY assistant assistant
+COPY webhooks webhooks
 COPY api api
 COPY operations operations
 COPY demo demo

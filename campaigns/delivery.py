@@ -34,6 +34,7 @@ from limits import RateLimitItem, RateLimitItemPerSecond
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
+from accounts.models import Organisation
 from campaigns import report
 from campaigns.models import (
     Campaign,
@@ -52,6 +53,7 @@ from contacts.consent_actions import record_provider_opt_out
 from contacts.models import Contact
 from inbox.channels import PermanentFailure, TransientFailure, UnknownOutcome
 from inbox.delivery import backoff
+from lib.events import emit
 
 logger = logging.getLogger("switchboard.campaigns")
 
@@ -264,6 +266,7 @@ def send_batch(recipient_ids: list[int]) -> dict[str, int]:
     from campaigns import senders
 
     outcomes: dict[str, int] = defaultdict(int)
+    changed: list[int] = []  # rows whose status moved: one webhook event for the batch
     rows = (
         CampaignRecipient.objects.filter(pk__in=recipient_ids, status=RecipientStatus.QUEUED)
         .select_related("campaign__inbox", "campaign__sender", "contact")
@@ -286,10 +289,16 @@ def send_batch(recipient_ids: list[int]) -> dict[str, int]:
             outcomes["postponed"] += 1
             continue
         if not claim(recipient.pk, campaign.channel, now):
-            outcomes[skip_if_stopped(recipient.pk, campaign.channel) or "not_claimed"] += 1
+            skipped = skip_if_stopped(recipient.pk, campaign.channel)
+            outcomes[skipped or "not_claimed"] += 1
+            changed += [recipient.pk] if skipped else []
             continue
         recipient.attempts += 1
         outcomes[_send_one(campaign, recipient, senders)] += 1
+        changed.append(recipient.pk)
+    if changed:
+        with transaction.atomic():
+            emit(Organisation.SINGLETON_ID, "campaign.recipient.updated", {"recipients": changed})
     return dict(outcomes)
 
 
@@ -372,9 +381,16 @@ def record_status(
         fields["sent_at"] = Coalesce(F("sent_at"), timezone.now())
     if status == RecipientStatus.FAILED:
         fields.update(error=(error or code)[:300], error_code=code[:32])
-    changed = CampaignRecipient.objects.filter(
-        pk=recipient.pk, status__in=lower_than(status)
-    ).update(**fields)
+    with transaction.atomic():
+        changed = CampaignRecipient.objects.filter(
+            pk=recipient.pk, status__in=lower_than(status)
+        ).update(**fields)
+        if changed:
+            emit(
+                Organisation.SINGLETON_ID,
+                "campaign.recipient.updated",
+                {"recipients": [recipient.pk]},
+            )
     if changed and status == RecipientStatus.FAILED and code in OPT_OUT_CODES:
         _provider_opt_out(recipient.campaign, recipient, code)
     return bool(changed)

@@ -32,6 +32,8 @@ ROUTES = {
     "accounts.tasks.clear_expired_sessions": "bulk",
     # webhooks: deliveries to other systems' endpoints (slow ones wait here, alone)
     "webhooks.tasks.*": "webhooks",
+    # …but telling the admins that an endpoint was disabled is an e-mail like the others
+    "webhooks.tasks.send_disabled_notice": "send",
     # assistant: calls to the language model, up to LLM_TIMEOUT each
     "assistant.tasks.*": "assistant",
     # operations: housekeeping for operators (purging unrouted inbound events)
@@ -80,6 +82,17 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "purge-unrouted-inbound-events": {
         "task": "operations.tasks.purge_unrouted_inbound_events",
         "schedule": crontab(minute=41, hour=3),
+    },
+    # Outbound webhooks (webhooks.delivery): due deliveries are claimed and handed to the
+    # webhooks workers; a tick late by more than a second is dropped.
+    "webhooks-tick": {
+        "task": "webhooks.tasks.tick",
+        "schedule": 1.0,
+        "options": {"expires": 2},
+    },
+    "purge-old-webhook-events": {
+        "task": "webhooks.tasks.purge_old_events",
+        "schedule": crontab(minute=53, hour=3),
     },
     # Idempotency-Keys of the API are kept 24 hours (api.idempotency).
     "purge-idempotency-records": {

@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "campaigns",
     "surveys",
     "assistant",
+    "webhooks",  # outbound webhooks (Standard Webhooks): endpoints, outbox, delivery
     "api",  # the REST API (django-ninja) and its tokens, Settings → API
     "ninja",  # django-ninja's Swagger UI files for /api/docs
     "operations",  # operator commands, Settings → System, read-only Django admin (last app)
@@ -471,6 +472,21 @@ LLM_MODEL = env.str("LLM_MODEL", default="gpt-4o-mini")
 LLM_TIMEOUT = _read("LLM_TIMEOUT", env.float, 20.0)
 if not 1 <= LLM_TIMEOUT <= 120:
     raise ImproperlyConfigured(f"LLM_TIMEOUT must be 1 to 120 seconds, got {LLM_TIMEOUT}.")
+
+# Outbound webhooks (the webhooks app): the time an endpoint has to answer, whether endpoint
+# URLs may lead into private networks (development only: the SSRF guard, webhooks.ssrf),
+# and how many days sent events stay in the delivery log.
+WEBHOOKS_TIMEOUT = _read("WEBHOOKS_TIMEOUT", env.float, 15.0)
+if not 0.1 <= WEBHOOKS_TIMEOUT <= 60:
+    raise ImproperlyConfigured(
+        f"WEBHOOKS_TIMEOUT must be 0.1 to 60 seconds, got {WEBHOOKS_TIMEOUT}."
+    )
+WEBHOOKS_ALLOW_PRIVATE_NETWORKS = _read("WEBHOOKS_ALLOW_PRIVATE_NETWORKS", _strict_bool, False)
+WEBHOOKS_RETENTION_DAYS = _read("WEBHOOKS_RETENTION_DAYS", env.int, 30)
+if WEBHOOKS_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured(
+        f"WEBHOOKS_RETENTION_DAYS must be 1 or more days, got {WEBHOOKS_RETENTION_DAYS}."
+    )
 
 # --- Observability (config/observability.py, README "Observability") --------------------
 

@@ -29,6 +29,7 @@ urlpatterns = [
     # The REST API (bearer tokens, problem details; api.gateway) and Settings → API.
     path("api/", include(api_urls.urls, namespace="api")),
     path("settings/", include("api.settings_urls")),
+    path("settings/", include("webhooks.settings_urls")),
     path("settings/", include("operations.urls")),
     path("webhooks/campaigns/", include("campaigns.webhook_urls")),
     path("webhooks/", include("inbox.webhook_urls")),

@@ -34,6 +34,7 @@ from contacts.models import (
     Tag,
 )
 from lib.errors import ActionRefused
+from lib.events import emit
 
 
 class IdentityTaken(ActionRefused):
@@ -49,6 +50,16 @@ class IdentityTaken(ActionRefused):
 
 def _event(contact: Contact, kind: str, actor: Any, **data: Any) -> ContactEvent:
     return ContactEvent.objects.create(contact=contact, kind=kind, actor=actor, data=data)
+
+
+def _emit_updated(contact: Contact, *fields: str) -> None:
+    """contact.updated for other systems (lib.events), in the caller's transaction."""
+    emit(
+        Organisation.SINGLETON_ID,
+        "contact.updated",
+        {"contact": contact.pk, "fields": list(fields)},
+        personal=True,
+    )
 
 
 def _bump(contact: Contact) -> None:
@@ -80,6 +91,7 @@ def create_contact(
     for identity_kind, value in identities:
         _attach_identity(contact, kind=identity_kind, value=value, source=source)
     _event(contact, ContactEvent.Kind.CREATED, actor, contact_kind=kind)
+    emit(Organisation.SINGLETON_ID, "contact.created", {"contact": contact.pk}, personal=True)
     return contact
 
 
@@ -128,6 +140,7 @@ def create_ephemeral_contact(*, kind: str, value: str, normalised: str) -> Ident
             Identity.objects.select_related("contact").get(kind=kind, normalised=normalised)
         ) from None
     _event(contact, ContactEvent.Kind.CREATED, None, contact_kind=ContactKind.EPHEMERAL)
+    emit(Organisation.SINGLETON_ID, "contact.created", {"contact": contact.pk}, personal=True)
     return identity
 
 
@@ -155,6 +168,7 @@ def add_identity(contact: Contact, *, kind: str, value: str, actor: Any) -> Iden
         Contact.objects.filter(pk=contact.pk).update(kind=ContactKind.IDENTIFIED, expires_at=None)
     _bump(contact)
     _event(contact, ContactEvent.Kind.IDENTITY_ADDED, actor, identity=str(identity))
+    _emit_updated(contact, "identities")
     return identity
 
 
@@ -188,6 +202,8 @@ def claim_identity(contact: Contact, *, identity: Identity, actor: Any) -> Conta
         identity=str(identity),
         to_contact=contact.pk,
     )
+    _emit_updated(contact, "identities")
+    _emit_updated(previous, "identities")
     return previous
 
 
@@ -199,6 +215,7 @@ def remove_identity(identity: Identity, *, actor: Any) -> None:
     identity.delete()
     _bump(contact)
     _event(contact, ContactEvent.Kind.IDENTITY_REMOVED, actor, identity=label)
+    _emit_updated(contact, "identities")
 
 
 @transaction.atomic
@@ -257,6 +274,7 @@ def update_profile(contact: Contact, *, values: dict[str, Any], actor: Any) -> l
     contact.version += 1
     contact.save()
     _event(contact, ContactEvent.Kind.UPDATED, actor, changes=changed)
+    _emit_updated(contact, *changed)
     return list(changed)
 
 
@@ -275,6 +293,7 @@ def promote_contact(contact: Contact, *, actor: Any) -> None:
     _bump(contact)
     contact.refresh_from_db()
     _event(contact, ContactEvent.Kind.PROMOTED, actor)
+    _emit_updated(contact, "kind")
 
 
 @transaction.atomic
@@ -291,6 +310,7 @@ def block_contact(contact: Contact, *, reason: str, actor: Any) -> None:
     _bump(contact)
     contact.refresh_from_db()
     _event(contact, ContactEvent.Kind.BLOCKED, actor, reason=reason)
+    _emit_updated(contact, "is_blocked")
 
 
 @transaction.atomic
@@ -302,6 +322,7 @@ def unblock_contact(contact: Contact, *, actor: Any) -> None:
     _bump(contact)
     contact.refresh_from_db()
     _event(contact, ContactEvent.Kind.UNBLOCKED, actor)
+    _emit_updated(contact, "is_blocked")
 
 
 @transaction.atomic
@@ -369,6 +390,11 @@ def delete_contact(contact: Contact, *, actor: Any) -> DeletedContact:
     _forget_identities_taken_from_others(contact)
     with erasing(contact, "delete"):
         contact.delete()
+    emit(
+        Organisation.SINGLETON_ID,
+        "contact.deleted",
+        {"deleted_contact": record.pk, "hint": record.hint},
+    )
     return record
 
 
@@ -397,6 +423,7 @@ def anonymise_contact(contact: Contact, *, actor: Any) -> None:
     ContactEvent.objects.filter(contact=contact).update(data={})
     _forget_identities_taken_from_others(contact)
     _event(contact, ContactEvent.Kind.ANONYMISED, actor)
+    _emit_updated(contact, "anonymised")
 
 
 def _forget_identities_taken_from_others(contact: Contact) -> None:

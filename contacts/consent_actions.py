@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import Organisation
 from contacts.access import require
 from contacts.consent import (
     Consent,
@@ -29,6 +30,7 @@ from contacts.consent import (
 from contacts.identities import normalise
 from contacts.models import ContactEvent, Identity
 from lib.errors import ActionRefused
+from lib.events import emit
 
 CHANNELS = ("sms", "whatsapp", "email")
 # Twilio's "the recipient has unsubscribed" (they replied STOP to Twilio, or the carrier
@@ -207,6 +209,7 @@ def _append(
             "opt_out": row.pk,
         },
     )
+    emit(Organisation.SINGLETON_ID, "consent.changed", {"opt_out": row.pk}, personal=True)
     return row
 
 
@@ -273,4 +276,5 @@ def record_consent(
             "consent": consent.pk,
         },
     )
+    emit(Organisation.SINGLETON_ID, "consent.changed", {"consent": consent.pk}, personal=True)
     return consent

@@ -14,10 +14,12 @@ from django.db.models import ForeignKey, Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import Organisation
 from contacts.access import require
 from contacts.attributes import FIELD_KEYS
 from contacts.models import AttributeDefinition, Contact, ContactEvent, ContactKind, Tag
 from lib.errors import ActionRefused
+from lib.events import emit
 
 # Rows of these relations stay with their contact: its own history and merge bookkeeping.
 STAYING_RELATIONS = {"events", "absorbed"}
@@ -170,6 +172,12 @@ def merge_contacts(
     absorbed.merged_into = survivor
     absorbed.save(update_fields=["merged_into"])
 
+    emit(
+        Organisation.SINGLETON_ID,
+        "contact.merged",
+        {"contact": survivor.pk, "absorbed": absorbed.pk},
+        personal=True,
+    )
     return ContactEvent.objects.create(
         contact=survivor,
         kind=ContactEvent.Kind.MERGED,

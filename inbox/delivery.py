@@ -19,6 +19,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import Organisation
 from inbox.actions.opt_out import record_refusal_opt_out
 from inbox.channels import (
     NO_SENDER,
@@ -36,6 +37,7 @@ from inbox.models import (
     InboxChannel,
     Message,
 )
+from lib.events import emit
 
 logger = logging.getLogger("switchboard.delivery")
 
@@ -134,9 +136,16 @@ def send_queued(message_id: int) -> Outcome | None:
     Message.objects.filter(pk=message_id, provider_message_id__isnull=True).update(
         provider=result.provider, provider_message_id=result.provider_message_id
     )
-    Message.objects.filter(pk=message_id, status__in=lower_than(DeliveryStatus.SENT)).update(
-        status=DeliveryStatus.SENT, error="", error_code=""
-    )
+    with transaction.atomic():
+        if Message.objects.filter(pk=message_id, status__in=lower_than(DeliveryStatus.SENT)).update(
+            status=DeliveryStatus.SENT, error="", error_code=""
+        ):
+            emit(
+                Organisation.SINGLETON_ID,
+                "message.status_changed",
+                {"message": message_id},
+                personal=True,
+            )
     _touch(message.conversation_id)
     return Outcome(DeliveryStatus.SENT)
 
@@ -162,6 +171,12 @@ def _settle(message: Message, status: str, reason: str, code: str) -> None:
         if status == DeliveryStatus.FAILED:
             # Twilio 21610: the recipient unsubscribed; campaigns must skip them too.
             record_refusal_opt_out(message, code)
+        emit(
+            Organisation.SINGLETON_ID,
+            "message.status_changed",
+            {"message": message.pk},
+            personal=True,
+        )
         _touch(message.conversation_id)
     logger.warning("message %s: %s (%s %s)", message.pk, status, code, reason)
 
@@ -210,6 +225,12 @@ def record_status(
             )
             record_refusal_opt_out(message, error_code)
         if changed:
+            emit(
+                Organisation.SINGLETON_ID,
+                "message.status_changed",
+                {"message": message.pk},
+                personal=True,
+            )
             _touch(message.conversation_id)
     return bool(changed)
 

@@ -8,7 +8,17 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 # Each may import only those before it.
-APPS = ["accounts", "contacts", "inbox", "campaigns", "surveys", "assistant", "api", "operations"]
+APPS = [
+    "accounts",
+    "contacts",
+    "inbox",
+    "campaigns",
+    "surveys",
+    "assistant",
+    "webhooks",
+    "api",
+    "operations",
+]
 DEMO = "demo"  # demo and synthetic data: may import every app, and no app imports it
 SENSITIVE = r"(Conversation|Contact|Message|Campaign|Note|Identity|Comment|Inbox)"
 

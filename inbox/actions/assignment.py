@@ -10,7 +10,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.models import Organisation, User
 from inbox.access import inbox_role, rights_in
 from inbox.models import (
     AgentCapacity,
@@ -21,6 +21,7 @@ from inbox.models import (
     Membership,
 )
 from lib.errors import ActionRefused, Conflict
+from lib.events import emit
 
 
 @transaction.atomic
@@ -53,6 +54,7 @@ def assign_to_me(conversation: Conversation, *, actor: User) -> None:
         assignee=actor.pk,
         assignee_name=str(actor),
     )
+    emit(Organisation.SINGLETON_ID, "conversation.assigned", {"conversation": conversation.pk})
 
 
 @transaction.atomic
@@ -84,6 +86,7 @@ def _set_assignee(conversation: Conversation, *, assignee: User, actor: User) ->
         assignee_name=str(assignee),
         previous=previous,
     )
+    emit(Organisation.SINGLETON_ID, "conversation.assigned", {"conversation": locked.pk})
 
 
 @transaction.atomic
@@ -104,6 +107,7 @@ def unassign(conversation: Conversation, *, actor: User) -> None:
     ConversationEvent.objects.record(
         locked, ConversationEvent.Kind.UNASSIGNED, actor=actor, previous=previous
     )
+    emit(Organisation.SINGLETON_ID, "conversation.assigned", {"conversation": locked.pk})
 
 
 def capacity_of(user: User) -> int:
@@ -152,6 +156,11 @@ def route_next(*, agent: User) -> Conversation | None:
                     assignee=agent.pk,
                     assignee_name=str(agent),
                     routed=True,
+                )
+                emit(
+                    Organisation.SINGLETON_ID,
+                    "conversation.assigned",
+                    {"conversation": conversation.pk},
                 )
                 conversation.assignee = agent
                 return conversation

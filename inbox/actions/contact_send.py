@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.models import Organisation, User
 from contacts.identities import CHANNEL_KINDS, normalise
 from contacts.models import Contact, Identity
 from inbox.access import inbox_role, rights_in
@@ -28,6 +28,7 @@ from inbox.models import (
     Message,
 )
 from lib.errors import ActionRefused
+from lib.events import emit
 
 
 @dataclass(frozen=True)
@@ -221,6 +222,7 @@ def _start(
         channel=sender.kind,
         outbound=True,
     )
+    emit(Organisation.SINGLETON_ID, "conversation.created", {"conversation": conversation.pk})
     if assignee is not None:
         ConversationEvent.objects.record(
             conversation,

@@ -10,7 +10,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.models import Organisation, User
 from inbox.access import rights_in
 from inbox.hooks import run_status_change
 from inbox.language import guess_language
@@ -27,6 +27,7 @@ from inbox.models import (
 )
 from inbox.tasks import enqueue_delivery
 from lib.errors import ActionRefused
+from lib.events import emit
 
 MAX_BODY = 50_000
 PREVIEW_LENGTH = 140
@@ -112,6 +113,7 @@ def queue_outbound(
     ConversationEvent.objects.record(
         conversation, ConversationEvent.Kind.REPLY_SENT, actor=actor, message=message.pk
     )
+    emit(Organisation.SINGLETON_ID, "message.created", {"message": message.pk}, personal=True)
     enqueue_delivery(message.pk)
     return message
 
@@ -153,6 +155,11 @@ def set_status(conversation: Conversation, *, status: str, actor: User) -> None:
     conversation.touch(status=status, waiting_since=waiting)
     ConversationEvent.objects.record(
         conversation, ConversationEvent.Kind.STATUS, actor=actor, old=old, new=status
+    )
+    emit(
+        Organisation.SINGLETON_ID,
+        "conversation.status_changed",
+        {"conversation": conversation.pk, "old": old},
     )
     # What later apps do on a status change (a survey on resolve): inbox.hooks.
     run_status_change(conversation, old=old, new=status, actor=actor)

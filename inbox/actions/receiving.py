@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 
+from accounts.models import Organisation
 from contacts import actions as contact_actions
 from contacts.identities import CHANNEL_KINDS
 from contacts.matching import Match, match_contacts
@@ -32,6 +33,7 @@ from inbox.models import (
 )
 from inbox.sanitise import sanitise_email_html
 from lib import stamps
+from lib.events import emit
 
 
 @dataclass(frozen=True)
@@ -155,13 +157,21 @@ def _store(
         ConversationEvent.objects.record(
             conversation, ConversationEvent.Kind.CREATED, channel=incoming.channel
         )
+        emit(Organisation.SINGLETON_ID, "conversation.created", {"conversation": conversation.pk})
         stamps.bump_on_commit(inbox_stamp_keys([conversation.inbox_id]))
     elif claim is not None:
         conversation.touch()
     else:
         if conversation.inbox_channel_id is None and incoming.inbox_channel is not None:
             state["inbox_channel"] = incoming.inbox_channel
+        old_status = conversation.status
         conversation.touch(waiting_since=conversation.waiting_since or received_at, **state)
+        if old_status != conversation.status:  # a pending conversation the customer reopened
+            emit(
+                Organisation.SINGLETON_ID,
+                "conversation.status_changed",
+                {"conversation": conversation.pk, "old": old_status},
+            )
     message = Message.objects.create(
         conversation=conversation,
         direction=Direction.INBOUND,
@@ -175,6 +185,7 @@ def _store(
         provider_message_id=incoming.provider_message_id,
     )
     _store_attachments(message, incoming.attachments)
+    emit(Organisation.SINGLETON_ID, "message.created", {"message": message.pk}, personal=True)
     if identity is not None:
         contact_actions.record_activity(identity, received_at)
     return message

@@ -14,9 +14,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import Organisation
 from contacts.identities import CHANNEL_KINDS, normalise
 from inbox.hooks import Intercepted
 from inbox.models import Conversation, ConversationEvent, Message
+from lib.events import emit
 from surveys.models import (
     ANSWER_WITHIN,
     InvitationStatus,
@@ -73,6 +75,12 @@ def record_answer(
         )
         SurveyEvent.objects.record(
             survey, SurveyEvent.Kind.ANSWERED, invitation=invitation, score=score, source=source
+        )
+        emit(
+            Organisation.SINGLETON_ID,
+            "survey.response.created",
+            {"response": response.pk},
+            personal=True,
         )
         _on_conversation(invitation, score)
         return Outcome("recorded", response)
