@@ -11,10 +11,10 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from campaigns import audience
+from campaigns import audience, content
 from campaigns.models import CampaignType, RecipientStatus, Template
 from inbox.models import Channel, Inbox, InboxChannel
-from inbox.variables import TemplateError, check_template
+from inbox.variables import TemplateError, check_template, variable_paths
 from lib.text import without_nul
 
 WEEKDAYS = [
@@ -39,25 +39,44 @@ class NewCampaignForm(forms.Form):
         initial=CampaignType.MARKETING,
         help_text=_(
             "Marketing goes only to contacts with consent; service messages (appointments, "
-            "orders) ignore marketing consent but never reach anyone who opted out."
+            "orders) ignore marketing consent but never reach anyone who opted out. A survey "
+            "asks one of the inbox's surveys, with a link of its own for each recipient; like "
+            "marketing, it needs consent."
         ),
     )
+    # What a survey campaign sends, when started from the survey's page (checked against
+    # what the inbox offers by create_campaign; the editor chooses it otherwise).
+    content = forms.CharField(required=False, widget=forms.HiddenInput, max_length=20)
 
     def __init__(self, *args: Any, inboxes: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["inbox"].queryset = inboxes  # type: ignore[attr-defined]
 
+    def clean_content(self) -> int | None:
+        value = self.cleaned_data.get("content") or ""
+        return int(value) if value.isdigit() else None  # a hidden field: never an unseen error
+
     def clean_name(self) -> str:
         return without_nul(self.cleaned_data["name"]).strip()
 
 
-def _check(text: str) -> str:
+def _check(text: str, type_: str = "") -> str:
+    """The text, when it is a message a campaign of `type_` can send (a survey campaign's
+    may use `{{ survey.link }}`, campaigns.content)."""
     text = without_nul(text or "")
     try:
-        check_template(text)
+        check_template(text, extra=content.extra_variables(type_))
     except TemplateError as exc:
-        raise ValidationError(str(exc)) from exc
+        elsewhere = content.used_elsewhere(type_, _paths(text))
+        raise ValidationError(elsewhere or str(exc)) from exc
     return text
+
+
+def _paths(text: str) -> set[str]:
+    try:
+        return variable_paths(text)
+    except TemplateError:
+        return set()
 
 
 class CampaignForm(forms.Form):
@@ -69,6 +88,11 @@ class CampaignForm(forms.Form):
     sender = forms.ModelChoiceField(
         label=_("Send from"), queryset=InboxChannel.objects.none(), empty_label=None
     )
+    # What a campaign of a later app's type sends (a survey campaign's survey): the choices
+    # of its content provider (campaigns.content), shown while that type is chosen.
+    # (An integer with a list, not a ChoiceField: a stale choice under another type must not
+    # stop the save; clean_content checks it only for the type that uses it.)
+    content = forms.IntegerField(label=_("Survey"), required=False, widget=forms.Select)
     template = forms.ModelChoiceField(
         label=_("Template"), queryset=Template.objects.none(), required=False
     )
@@ -139,6 +163,15 @@ class CampaignForm(forms.Form):
         self.fields["template"].queryset = (  # type: ignore[attr-defined]
             Template.objects.usable_in(campaign.inbox_id).filter(channel__in=["", campaign.channel])
         )
+        self.content_types = content.content_choices(campaign.inbox_id)
+        content_field = self.fields["content"]
+        content_field.widget.choices = [
+            ("", _("Choose…")),
+            *[choice for entry in self.content_types for choice in entry.choices],
+        ]
+        if len(self.content_types) == 1:
+            content_field.label = self.content_types[0].label
+            content_field.help_text = self.content_types[0].help_text
         self.zone = ZoneInfo(settings.CAMPAIGN_TIME_ZONE)
         self.fields["send_at"].help_text = _("In the time zone %(zone)s.") % {
             "zone": settings.CAMPAIGN_TIME_ZONE
@@ -154,10 +187,27 @@ class CampaignForm(forms.Form):
         self.bad_addresses: list[str] = []
 
     def clean_body(self) -> str:
-        return _check(self.cleaned_data.get("body", ""))
+        body = _check(self.cleaned_data.get("body", ""), self.cleaned_data.get("type", ""))
+        # A survey campaign without {{ survey.link }} would ask and give no way to answer.
+        if body.strip():
+            missing = content.missing_required(self.cleaned_data.get("type", ""), body)
+            if missing:
+                raise ValidationError(missing)
+        return body
 
     def clean_subject(self) -> str:
-        return _check(self.cleaned_data.get("subject", ""))
+        return _check(self.cleaned_data.get("subject", ""), self.cleaned_data.get("type", ""))
+
+    def clean_content(self) -> int | None:
+        """Only for a type with a provider, and one of that provider's choices."""
+        chosen = self.cleaned_data.get("content")
+        provider = content.provider_of_type(self.cleaned_data.get("type", ""))
+        if provider is None:
+            return None
+        offered = {pk for pk, _label in provider.choices(self.campaign.inbox_id)}
+        if chosen is not None and chosen not in offered:
+            raise ValidationError(_("Choose one of the list."))
+        return chosen
 
     def clean_send_at(self) -> datetime.datetime | None:
         value = self.cleaned_data.get("send_at")
@@ -233,6 +283,7 @@ class CampaignForm(forms.Form):
             "type": data["type"],
             "sender": data.get("sender"),
             "template": data.get("template"),
+            "content_id": data.get("content"),
             "subject": data.get("subject", ""),
             "body": data.get("body", ""),
             "audience": data["audience"],
@@ -252,6 +303,7 @@ def initial_for(campaign: Any) -> dict[str, Any]:
         "type": campaign.type,
         "sender": campaign.sender_id,
         "template": campaign.template_id,
+        "content": campaign.content_id,
         "subject": campaign.subject,
         "body": campaign.body,
         "match": definition.get("match", "all"),

@@ -35,7 +35,7 @@ from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
 from accounts.models import Organisation
-from campaigns import report
+from campaigns import content, report
 from campaigns.models import (
     Campaign,
     CampaignEvent,
@@ -216,6 +216,7 @@ def _complete_finished(campaigns: list[Campaign]) -> None:
             if done:
                 CampaignEvent.objects.record(campaign, CampaignEvent.Kind.COMPLETED)
         if done:
+            content.settle(campaign)  # rows skipped at their claim: a survey's invitations
             report.forget(campaign.pk)  # the report shows the final figures at once
 
 
@@ -330,9 +331,13 @@ def _send_one(campaign: Campaign, recipient: CampaignRecipient, senders: Any) ->
     CampaignRecipient.objects.filter(pk=recipient.pk, provider_message_id__isnull=True).update(
         provider_message_id=result.provider_message_id
     )
-    CampaignRecipient.objects.filter(
-        pk=recipient.pk, status__in=lower_than(RecipientStatus.SENT)
-    ).update(status=RecipientStatus.SENT, sent_at=timezone.now(), error="", error_code="")
+    with transaction.atomic():
+        CampaignRecipient.objects.filter(
+            pk=recipient.pk, status__in=lower_than(RecipientStatus.SENT)
+        ).update(status=RecipientStatus.SENT, sent_at=timezone.now(), error="", error_code="")
+        # In the same transaction: a survey's invitation is `sent` exactly when its row is
+        # (also when a delivery callback came first and the update above changed nothing).
+        content.message_sent(campaign, recipient)
     return RecipientStatus.SENT
 
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.http import AuthenticatedRequest
-from campaigns import audience, delivery, preview, report
+from campaigns import audience, content, delivery, preview, report
 from campaigns.access import access_campaign
 from campaigns.actions import campaigns as actions
 from campaigns.campaign_forms import WEEKDAYS, CampaignForm, TestSendForm, initial_for
@@ -37,6 +37,12 @@ def _draft(campaign: Any, form: CampaignForm) -> Any:
             setattr(draft, field, value)
     draft.prefix = actions.company_prefix(campaign.inbox)
     return draft
+
+
+def _variables(campaign: Any) -> list[Any]:
+    """The Variables menu, with the campaign type's own (a survey campaign's link)."""
+    own = content.menu_group(campaign.type)
+    return [*variables_menu(), own] if own is not None else variables_menu()
 
 
 def _preview_context(campaign: Any, *, after: int = 0, selected: int | None = None) -> Any:
@@ -107,7 +113,7 @@ def _editor(
         "fields": audience.fields(),
         "operators": audience.OPERATORS,
         "weekdays": WEEKDAYS,
-        "variables": variables_menu(),
+        "variables": _variables(draft),
         "editor_tools": editor_tools(request.user, campaign),
         "templates": list(form.fields["template"].queryset[:100]),  # type: ignore[attr-defined]
         "test_form": TestSendForm(
@@ -248,7 +254,12 @@ def launch(request: AuthenticatedRequest, campaign_id: int) -> HttpResponse:
         return redirect("campaigns:detail", campaign.pk)
     draft = copy(campaign)
     draft.prefix = actions.company_prefix(campaign.inbox)
-    context = {"campaign": campaign, "draft": draft, **_preview_context(draft)}
+    context = {
+        "campaign": campaign,
+        "draft": draft,
+        "content": content.described(campaign),
+        **_preview_context(draft),
+    }
     if request.method != "POST":
         return render_page(request, "campaigns/launch.html", context)
     try:

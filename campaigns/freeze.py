@@ -9,7 +9,11 @@
 3. `_render`: the remaining rows, a chunk at a time: the message rendered for the contact
    (python-liquid through inbox.variables), its SMS segments, the recipient's time zone and
    the window's next opening (`not_before`), written back with one UPDATE per chunk; a
-   variable without value or default skips the row ("missing variable").
+   variable without value or default skips the row ("missing variable"). A campaign of a
+   later app's type asks its content provider (campaigns.content) for each chunk's own
+   variables first — a survey campaign's invitations, one per row, created for the chunk in
+   one statement and idempotent, whose ids sign each recipient's `{{ survey.link }}` — and
+   tells it at the end which rows will get nothing.
 
 The pacing tick (campaigns.delivery) may start sending the first rendered chunk while later
 ones are still rendered; the campaign completes only after `frozen_at` is set.
@@ -23,16 +27,16 @@ from django.db.models import Min, OuterRef, Q
 from django.utils import timezone
 
 from accounts.models import Organisation
-from campaigns import audience
+from campaigns import audience, content
 from campaigns.keywords import KeywordTable, keyword_table
 from campaigns.models import (
     Campaign,
     CampaignEvent,
     CampaignRecipient,
     CampaignStatus,
-    CampaignType,
     RecipientStatus,
     SkipReason,
+    is_advertising,
 )
 from campaigns.notice import needs_notice, with_notice
 from campaigns.windows import next_opening, zone_name_for
@@ -77,6 +81,7 @@ def freeze(campaign_id: int) -> int:
         CampaignRecipient.objects.filter(
             campaign=campaign, status__in=[RecipientStatus.PENDING, RecipientStatus.QUEUED]
         ).update(status=RecipientStatus.CANCELLED)
+    content.settle(campaign)  # a survey's invitations of skipped rows are not sent
     size = CampaignRecipient.objects.filter(campaign=campaign).count()
     with transaction.atomic():
         frozen = Campaign.objects.filter(pk=campaign.pk, frozen_at__isnull=True).update(
@@ -171,7 +176,7 @@ def _skip(campaign: Campaign) -> None:
         )
     skip(pending().filter(opted_out(OuterRef("identity"), campaign.channel)), SkipReason.OPTED_OUT)
     purpose = PURPOSE_OF_CHANNEL.get(campaign.channel)
-    if campaign.type == CampaignType.MARKETING and purpose:
+    if is_advertising(campaign.type) and purpose:  # marketing and surveys: consent first
         skip(pending().exclude(granted(OuterRef("identity"), purpose)), SkipReason.NO_CONSENT)
     if campaign.channel == "email":
         skip(pending().exclude(address__contains="@"), SkipReason.INVALID_ADDRESS)
@@ -190,6 +195,7 @@ def _render(campaign: Campaign) -> None:
     table = keyword_table(campaign.inbox) if needs_notice(campaign) else None
     # A contact's e-mail and phone variables come from its identities: read only when used.
     related = ["contact__identities"] if keys & {"email", "phone"} else []
+    provider = content.provider_for(campaign)
     last = 0
     while True:
         chunk = list(
@@ -203,10 +209,22 @@ def _render(campaign: Campaign) -> None:
         if not chunk:
             return
         last = chunk[-1].pk
+        # The provider's values per row (a survey's link): a few statements for the chunk.
+        extra = provider.prepare(campaign, chunk) if provider is not None else {}
         rows = []
         for recipient in chunk:
             rows.append(
-                _rendered(campaign, recipient, organisation, start_at, days, defaults, keys, table)
+                _rendered(
+                    campaign,
+                    recipient,
+                    organisation,
+                    start_at,
+                    days,
+                    defaults,
+                    keys,
+                    table,
+                    extra.get(recipient.pk),
+                )
             )
         _write(rows)
         _heartbeat(campaign)
@@ -221,11 +239,13 @@ def _rendered(
     defaults: dict[str, str],
     keys: set[str],
     table: KeywordTable | None,
+    extra: dict[str, Any] | None = None,
 ) -> tuple[Any, ...]:
     contact = recipient.contact
     zone = zone_name_for(contact.attributes, recipient.address)
     try:
-        context = message_context(organisation, contact, only=keys)
+        # Without its provider's values (a survey link) a row is skipped as missing them.
+        context = {**message_context(organisation, contact, only=keys), **(extra or {})}
         body = campaign.prefix + render_message(campaign.body, context, defaults=defaults)
         body = with_notice(body, campaign=campaign, contact=contact, table=table)
         subject = render_message(campaign.subject, context, defaults=defaults)

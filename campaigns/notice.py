@@ -3,13 +3,14 @@ existing customer needs, in every message, a clear note that they may object; ev
 benefits from it too). A marketing message whose text names none of the inbox's opt-out
 keywords gets one line, in the recipient's language, with the keyword to answer:
 "Abmelden: Antwort STOP". E-mails carry their unsubscribe link instead; service messages need
-none. Added where the message is rendered — the preview and the freeze — so the segment count
-the manager sees is the one sent."""
+none. Survey campaigns count as marketing here (campaigns.models.ADVERTISING_TYPES). Added
+where the message is rendered — the preview and the freeze — so the segment count the
+manager sees is the one sent."""
 
 from typing import Any
 
 from campaigns.keywords import KeywordTable, keyword_table, normalise
-from campaigns.models import CampaignType, KeywordAction
+from campaigns.models import KeywordAction, is_advertising
 from inbox.language import guess_language
 
 NOTICES = {
@@ -20,7 +21,8 @@ NOTICES = {
 
 
 def needs_notice(campaign: Any) -> bool:
-    return campaign.type == CampaignType.MARKETING and campaign.channel in ("sms", "whatsapp")
+    # Marketing and survey campaigns (campaigns.models.ADVERTISING_TYPES say why).
+    return is_advertising(campaign.type) and campaign.channel in ("sms", "whatsapp")
 
 
 def _opt_out_words(table: KeywordTable) -> dict[str, dict[str, str]]:

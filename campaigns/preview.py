@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from accounts.models import Organisation
-from campaigns import audience
+from campaigns import audience, content
 from campaigns.freeze import KINDS_OF_CHANNEL
-from campaigns.models import CampaignType, SkipReason
+from campaigns.models import SkipReason, is_advertising
 from campaigns.notice import with_notice
 from contacts.consent import (
     PURPOSE_OF_CHANNEL,
@@ -55,12 +55,16 @@ def samples(campaign: Any, *, after: int = 0, limit: int = PAGE) -> list[Sample]
     ids = [i.pk for i in identities.values() if i is not None]
     opt_outs = latest_by_scope(ids) if ids else {}
     purpose = PURPOSE_OF_CHANNEL.get(campaign.channel)
-    marketing = campaign.type == CampaignType.MARKETING and purpose
+    marketing = is_advertising(campaign.type) and purpose
     consents = consents_by_identity(ids) if ids and marketing else {}
     excluded_ids, excluded_addresses = audience.excluded_contacts(campaign.audience)
     organisation = Organisation.load()
     defaults = attribute_defaults()
     labels = dict(SkipReason.choices)
+    # A survey campaign's link: a real-looking one to the survey's preview page (the freeze
+    # gives each recipient their own).
+    provider = content.provider_for(campaign)
+    extra = provider.sample(campaign) if provider is not None else {}
     found = []
     for contact in contacts:
         identity = identities[contact.pk]
@@ -81,7 +85,7 @@ def samples(campaign: Any, *, after: int = 0, limit: int = PAGE) -> list[Sample]
         if reason:
             sample.skip_reason, sample.skip_label = reason, str(labels[reason])
         try:
-            context = message_context(organisation, contact)
+            context = {**message_context(organisation, contact), **extra}
             sample.body = with_notice(
                 campaign.prefix + render_message(campaign.body, context, defaults=defaults),
                 campaign=campaign,

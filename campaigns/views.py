@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.http import AuthenticatedRequest
-from campaigns import delivery, report
+from campaigns import content, delivery, report
 from campaigns.access import access_campaign, can_manage, visible_campaigns
 from campaigns.actions import campaigns as actions
 from campaigns.campaign_forms import NewCampaignForm, RecipientFilterForm
@@ -69,7 +69,11 @@ def new(request: AuthenticatedRequest) -> HttpResponse:
     inboxes = managed_inboxes(request.user).filter(channels__isnull=False).distinct()
     if not manages_any_inbox(request.user):
         return render(request, "403.html", status=403)
-    form = NewCampaignForm(request.POST or None, inboxes=inboxes)
+    # "Survey campaign" on a survey's page comes here with its inbox, type and survey.
+    initial = {key: request.GET[key] for key in ("inbox", "type") if key in request.GET}
+    if request.GET.get("content", "").isdigit():  # hidden: a bad value would fail unseen
+        initial["content"] = request.GET["content"]
+    form = NewCampaignForm(request.POST or None, inboxes=inboxes, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -79,6 +83,7 @@ def new(request: AuthenticatedRequest) -> HttpResponse:
                 name=data["name"],
                 channel=data["channel"],
                 type=data["type"],
+                content_id=data.get("content"),
             )
         except ValidationError as exc:  # the inbox has no number or address there
             form.add_error("channel", " ".join(exc.messages))
@@ -102,6 +107,7 @@ def _report_context(request: AuthenticatedRequest, campaign: Any) -> dict[str, A
         else "",
         "rate": rate,
         "live": campaign.status in LIVE,
+        "content": content.described(campaign),
         "can_manage": can_manage(request.user, campaign.inbox),
     }
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Organisation
-from campaigns import audience
+from campaigns import audience, content
 from campaigns.access import can_manage
 from campaigns.models import (
     Campaign,
@@ -32,6 +32,7 @@ EDITABLE_FIELDS = (
     "channel",
     "sender",
     "template",
+    "content_id",
     "subject",
     "body",
     "audience",
@@ -57,18 +58,31 @@ def company_prefix(inbox: Inbox) -> str:
 
 
 @transaction.atomic
-def create_campaign(*, inbox: Inbox, actor: Any, name: str, channel: str, type: str) -> Campaign:
-    """A draft on one of the inbox's channels, sent from its first number or address."""
+def create_campaign(
+    *,
+    inbox: Inbox,
+    actor: Any,
+    name: str,
+    channel: str,
+    type: str,
+    content_id: int | None = None,
+) -> Campaign:
+    """A draft on one of the inbox's channels, sent from its first number or address.
+    `content_id` is what a campaign of a later app's type sends (a survey campaign's survey,
+    campaigns.content); one the type's provider does not offer in this inbox is left out."""
     _ensure_manager(actor, inbox)
     sender = InboxChannel.objects.sender_for(inbox.pk, channel)
     if sender is None:
         raise ValidationError({"channel": [_("This inbox has no number or address there.")]})
+    provider = content.provider_of_type(type)
+    offered = {pk for pk, _label in provider.choices(inbox.pk)} if provider else set()
     campaign = Campaign.objects.create(
         inbox=inbox,
         name=name.strip(),
         channel=channel,
         type=type,
         sender=sender,
+        content_id=content_id if content_id in offered else None,
         audience=audience.empty(),
         created_by=actor,
     )
@@ -116,11 +130,16 @@ def launch_problems(campaign: Campaign) -> list[str]:
         problems.append(_("Write the message."))
     if campaign.channel == "email" and not campaign.subject.strip():
         problems.append(_("Write the subject."))
+    extra = content.extra_variables(campaign.type)
     for text in (campaign.body, campaign.subject):
         try:
-            check_template(text)
+            check_template(text, extra=extra)
         except TemplateError as exc:
             problems.append(str(exc))
+    if campaign.body.strip():
+        problems.extend(content.missing_required(campaign.type, campaign.body))
+    if problem := content.content_problem(campaign):
+        problems.append(problem)
     try:
         definition = audience.clean(campaign.audience)
     except ValidationError as exc:
@@ -225,6 +244,7 @@ def cancel_campaign(campaign: Campaign, *, actor: Any) -> None:
     CampaignRecipient.objects.filter(
         campaign=campaign, status__in=[RecipientStatus.PENDING, RecipientStatus.QUEUED]
     ).update(status=RecipientStatus.CANCELLED)
+    content.settle(campaign)
 
 
 def send_test(campaign: Campaign, *, actor: Any, to: str, body: str, subject: str) -> str:

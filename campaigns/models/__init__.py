@@ -9,6 +9,7 @@ from campaigns.models.campaigns import (
     CampaignType,
     RecipientStatus,
     SkipReason,
+    is_advertising,
 )
 from campaigns.models.settings import CampaignSettings, KeywordAction, OptOutKeyword
 from campaigns.models.templates import Template
@@ -25,4 +26,5 @@ __all__ = [
     "RecipientStatus",
     "SkipReason",
     "Template",
+    "is_advertising",
 ]

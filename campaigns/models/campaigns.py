@@ -18,6 +18,23 @@ from django.utils.translation import gettext_lazy as _
 class CampaignType(models.TextChoices):
     MARKETING = "marketing", _("Marketing")
     SERVICE = "service", _("Service")
+    # One of the inbox's surveys, each recipient with their own link (the surveys app's
+    # content provider, campaigns.content).
+    SURVEY = "survey", _("Survey")
+
+
+# The types that are advertising under German law and so go only to identities with a
+# current consent grant (given, or recorded as the existing-customer exception of UWG §7 (3))
+# and carry the objection notice (campaigns.notice). A survey belongs here: the BGH held a
+# customer-satisfaction survey sent after a purchase to be advertising (judgment of 10 July
+# 2018, VI ZR 225/17) — asking an existing customer "how did we do?" aims at keeping them,
+# so it needs the same consent as an offer. A service message (an appointment, an order)
+# needs none, but no campaign ever reaches an identity that opted out.
+ADVERTISING_TYPES = frozenset({CampaignType.MARKETING, CampaignType.SURVEY})
+
+
+def is_advertising(campaign_type: str) -> bool:
+    return campaign_type in ADVERTISING_TYPES
 
 
 class CampaignStatus(models.TextChoices):
@@ -62,6 +79,9 @@ class Campaign(models.Model):
     template = models.ForeignKey(
         "campaigns.Template", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # What a campaign of a later app's type sends (a survey campaign: the survey's id). A
+    # plain id, not a foreign key: campaigns comes before those apps (campaigns.content).
+    content_id = models.BigIntegerField(null=True, blank=True)
     subject = models.CharField(_("subject"), max_length=200, blank=True)
     body = models.TextField(_("message"), blank=True)
     # Filters, include and exclude lists (campaigns.audience reads and writes it).
