@@ -9,15 +9,18 @@ class SurveysConfig(AppConfig):
     def ready(self) -> None:
         # The surveys' part in what earlier apps do, through their registries (they cannot
         # import surveys, DESIGN.md §3).
+        from campaigns.content import register_content_provider
         from contacts.erasure import register_erasure_hook
         from contacts.exports import register_export_section
         from inbox.composer_tools import register_composer_tool
         from inbox.hooks import register_intercept, register_status_change
+        from inbox.settings_links import register_inbox_settings_link
         from surveys.actions.invitations import on_status_change
         from surveys.actions.responses import sms_intercept
+        from surveys.campaign_content import PROVIDER
         from surveys.erasure import erase_survey_answers
         from surveys.exports import survey_answers_section
-        from surveys.views import composer_tool
+        from surveys.views import composer_tool, inbox_settings_link
 
         # Resolving a conversation may invite its customer; reopening cancels what is due.
         register_status_change(on_status_change)
@@ -29,3 +32,7 @@ class SurveysConfig(AppConfig):
         # their export.
         register_erasure_hook(erase_survey_answers)
         register_export_section(survey_answers_section)
+        # Survey campaigns: the campaign type "survey", each recipient with their own link.
+        register_content_provider(PROVIDER)
+        # Settings → Inboxes → an inbox: its surveys, beside the campaign settings.
+        register_inbox_settings_link("surveys", inbox_settings_link)

@@ -63,8 +63,13 @@ class SurveyForm(forms.Form):
                 label=_("Question (%(language)s)") % {"language": name},
                 max_length=MAX_QUESTION,
                 required=False,
-                widget=forms.TextInput(
-                    attrs={"placeholder": texts.DEFAULT_QUESTIONS[kind][language], "lang": language}
+                # Two lines: the default shows whole as the placeholder, also on a phone.
+                widget=forms.Textarea(
+                    attrs={
+                        "rows": 2,
+                        "placeholder": texts.DEFAULT_QUESTIONS[kind][language],
+                        "lang": language,
+                    }
                 ),
             )
             self.fields[f"follow_up_{language}"] = forms.CharField(
@@ -74,8 +79,12 @@ class SurveyForm(forms.Form):
                 help_text=_("Empty: the default below. A single dash: no follow-up question.")
                 if language == "en"
                 else "",
-                widget=forms.TextInput(
-                    attrs={"placeholder": texts.DEFAULT_FOLLOW_UPS[language], "lang": language}
+                widget=forms.Textarea(
+                    attrs={
+                        "rows": 2,
+                        "placeholder": texts.DEFAULT_FOLLOW_UPS[language],
+                        "lang": language,
+                    }
                 ),
             )
 
@@ -100,10 +109,11 @@ class SurveyForm(forms.Form):
     def survey_fields(self) -> dict[str, Any]:
         """The cleaned data as the actions take it (the texts in one dict)."""
         data = self.cleaned_data
+        # One line each (the boxes have two rows so that a default shows whole).
         survey_texts = {
             language: {
-                "question": data.get(f"question_{language}", "").strip(),
-                "follow_up": data.get(f"follow_up_{language}", "").strip(),
+                "question": " ".join(data.get(f"question_{language}", "").split()),
+                "follow_up": " ".join(data.get(f"follow_up_{language}", "").split()),
             }
             for language in texts.LANGUAGES
         }

@@ -8,21 +8,32 @@ over the indexed responses or invitations, never a loop over rows.
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Avg, Count, Q
-from django.db.models.functions import TruncDate
+from django.db.models import Avg, Count, DateField, Q
+from django.db.models.functions import TruncDate, TruncMonth, TruncWeek
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from surveys.models import Survey, SurveyInvitation, SurveyKind, SurveyResponse
 
 PERIODS = {"7": 7, "30": 30, "90": 90, "365": 365}
 DEFAULT_PERIOD = "30"
 COMMENTS_SHOWN = 20
-# The chart's bars: one per day up to a month, else one per week or per month.
+# The chart's bars: one per day up to a month, one per week up to a quarter, else one per
+# month — so that a bar stays wide enough to see and to point at, also on a phone.
 CHART_WIDTH = 600
 CHART_HEIGHT = 160
+DAILY_UP_TO = 31
+WEEKLY_UP_TO = 92
+# The top and the bottom of the chart's scale per kind (what a full and an empty bar mean).
+SCALES: dict[str, tuple[str, str]] = {
+    SurveyKind.CSAT: ("100 %", "0 %"),
+    SurveyKind.NPS: ("100", "\N{MINUS SIGN}100"),
+    SurveyKind.CES: ("7", "1"),
+}
 
 
 def _counts() -> dict[str, Any]:
@@ -65,6 +76,8 @@ class Results:
     agents: list[dict[str, Any]] = field(default_factory=list)
     distribution: list[dict[str, Any]] = field(default_factory=list)
     chart: list[dict[str, Any]] = field(default_factory=list)
+    chart_unit: str = "day"
+    scale: tuple[str, str] = ("", "")
     comments: list[SurveyResponse] = field(default_factory=list)
 
 
@@ -96,10 +109,12 @@ def results_for(
     found.response_rate = rate(found.answered, found.sent)
     found.agents = _agents(survey, since, until)
     found.distribution = _distribution(survey, responses)
-    found.chart = _chart(survey, responses, since, until)
+    found.chart_unit = chart_unit(since, until)
+    found.chart = _chart(survey, responses, since, until, found.chart_unit)
+    found.scale = SCALES[survey.kind]
     found.comments = list(
         responses.exclude(comment="")
-        .select_related("agent")
+        .select_related("agent", "invitation")
         .order_by("-answered_at", "-id")[:COMMENTS_SHOWN]
     )
     return found
@@ -170,30 +185,68 @@ def _bar_length(kind: str, figure: float | None) -> int:
     return round(figure)
 
 
+def chart_unit(since: datetime, until: datetime) -> str:
+    days = (timezone.localdate(until) - timezone.localdate(since)).days + 1
+    return "day" if days <= DAILY_UP_TO else "week" if days <= WEEKLY_UP_TO else "month"
+
+
+def _bucket_start(day: date, unit: str) -> date:
+    if unit == "week":
+        return day - timedelta(days=day.weekday())
+    if unit == "month":
+        return day.replace(day=1)
+    return day
+
+
+def _next_bucket(start: date, unit: str) -> date:
+    if unit == "week":
+        return start + timedelta(days=7)
+    if unit == "month":
+        return (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return start + timedelta(days=1)
+
+
+def _bucket_label(start: date, unit: str) -> str:
+    if unit == "week":
+        return _("Week of %(date)s") % {"date": date_format(start, "SHORT_DATE_FORMAT")}
+    if unit == "month":
+        return date_format(start, "YEAR_MONTH_FORMAT")
+    return date_format(start, "SHORT_DATE_FORMAT")
+
+
+TRUNC = {"day": TruncDate, "week": TruncWeek, "month": TruncMonth}
+
+
 def _chart(
-    survey: Survey, responses: Any, since: datetime, until: datetime
+    survey: Survey, responses: Any, since: datetime, until: datetime, unit: str = "day"
 ) -> list[dict[str, Any]]:
-    """The figure per day of the period, as SVG bars (x, y, width, height in the chart's
-    own units), from one GROUP BY over the days."""
-    days = (
-        responses.annotate(day=TruncDate("answered_at"))
-        .values("day")
+    """The figure per day, week or month of the period, as SVG bars (x, y, width, height in
+    the chart's own units), from one GROUP BY over the buckets."""
+    truncate = TRUNC[unit]
+    rows = (
+        responses.annotate(bucket=truncate("answered_at", output_field=DateField()))
+        .values("bucket")
         .annotate(**_counts())
-        .order_by("day")
+        .order_by("bucket")
     )
-    by_day = {row["day"]: row for row in days}
-    first, last = timezone.localdate(since), timezone.localdate(until)
-    span = max((last - first).days + 1, 1)
-    width = CHART_WIDTH / span
+    by_bucket = {row["bucket"]: row for row in rows}
+    first = _bucket_start(timezone.localdate(since), unit)
+    last = timezone.localdate(until)
+    starts = []
+    start = first
+    while start <= last:
+        starts.append(start)
+        start = _next_bucket(start, unit)
+    width = CHART_WIDTH / max(len(starts), 1)
     bars = []
-    for offset in range(span):
-        day = first + timedelta(days=offset)
-        row = by_day.get(day)
+    for offset, start in enumerate(starts):
+        row = by_bucket.get(start)
         figure = headline(survey.kind, row) if row else None
         height = round(CHART_HEIGHT * _bar_length(survey.kind, figure) / 100, 1)
         bars.append(
             {
-                "day": day,
+                "day": start,
+                "label": _bucket_label(start, unit),
                 "figure": figure,
                 "answers": row["answers"] if row else 0,
                 "x": round(offset * width + width * 0.1, 2),

@@ -9,12 +9,19 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts.http import AuthenticatedRequest
-from inbox.access import access_conversation, managed_inboxes, manages_any_inbox, rights_in
+from inbox.access import (
+    access_conversation,
+    access_inbox,
+    managed_inboxes,
+    manages_any_inbox,
+    rights_in,
+)
 from inbox.models import Membership
 from lib.cached import cached
 from lib.errors import ActionRefused
@@ -38,14 +45,28 @@ DEFAULTS = {"kind": SurveyKind.CSAT, "delay_minutes": 60, "throttle_days": 30, "
 
 
 def index(request: AuthenticatedRequest) -> HttpResponse:
-    surveys = list(
-        visible_surveys(request.user).select_related("inbox").order_by("inbox__name", "name", "id")
-    )
+    """Every survey the user may read; `?inbox=` (Settings → Inboxes → an inbox → Surveys)
+    only that inbox's, which the user must work in (404 otherwise)."""
+    surveys_of = visible_surveys(request.user).select_related("inbox")
+    inbox = None
+    if "inbox" in request.GET:
+        inbox_id = request.GET["inbox"]
+        valid = inbox_id.isdigit() and len(inbox_id) < 12
+        inbox = access_inbox(request.user, int(inbox_id)) if valid else None
+        if inbox is None:
+            raise Http404
+        surveys_of = surveys_of.filter(inbox=inbox)
+    surveys = list(surveys_of.order_by("inbox__name", "name", "id"))
     since, _until = results.period_bounds(results.DEFAULT_PERIOD)
     figures = results.overview(surveys, since) if surveys else {}
     for survey in surveys:
         survey.overview = figures.get(survey.pk, {"answers": 0, "figure": None})  # type: ignore[attr-defined]
-    context = {**SECTION, "surveys": surveys, "can_create": manages_any_inbox(request.user)}
+    context = {
+        **SECTION,
+        "surveys": surveys,
+        "inbox": inbox,
+        "can_create": can_manage(request.user, inbox) if inbox else manages_any_inbox(request.user),
+    }
     return render(request, INDEX, context)
 
 
@@ -60,10 +81,11 @@ def new(request: AuthenticatedRequest) -> HttpResponse:
     if not manages_any_inbox(request.user):
         raise PermissionDenied
     inboxes = managed_inboxes(request.user).order_by("name")
+    initial = {**DEFAULTS, "name": _("Customer satisfaction")}
+    if request.GET.get("inbox", "").isdigit():  # from an inbox's survey list
+        initial["inbox"] = int(request.GET["inbox"])
     form = SurveyForm(
-        request.POST if request.method == "POST" else None,
-        inboxes=inboxes,
-        initial={**DEFAULTS, "name": _("Customer satisfaction")},
+        request.POST if request.method == "POST" else None, inboxes=inboxes, initial=initial
     )
     if request.method == "POST" and form.is_valid():
         survey = actions.create_survey(
@@ -239,3 +261,9 @@ def composer_tool(user: Any, conversation: Any) -> dict[str, Any] | None:
     if conversation.inbox_id not in active_inbox_ids():
         return None
     return {"template": SEND_BUTTON, "conversation": conversation}
+
+
+def inbox_settings_link(user: Any, inbox: Any) -> dict[str, Any] | None:
+    """ "Surveys" on the inbox's settings page (its managers'): the inbox's surveys."""
+    url = reverse("surveys:index") + f"?inbox={inbox.pk}"
+    return {"name": "surveys", "label": _("Surveys"), "url": url}

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Organisation
+from campaigns.models import CampaignRecipient
 from contacts.identities import CHANNEL_KINDS, normalise
 from inbox.hooks import Intercepted
 from inbox.models import Conversation, ConversationEvent, Message
@@ -164,6 +165,21 @@ def sms_intercept(incoming: Any) -> Intercepted | None:
         return None
 
     def claimed(message: Message) -> None:
+        if invitation.conversation_id is None:
+            _adopt_conversation(invitation, message)
         record_answer(invitation, score=score, source=ResponseSource.SMS)
 
     return Intercepted(conversation=invitation.conversation, claimed=claimed)
+
+
+def _adopt_conversation(invitation: SurveyInvitation, message: Message) -> None:
+    """A campaign's invitation has no conversation until its first SMS answer: the new one
+    becomes its conversation (the thread shows the answer; a changed score lands there too),
+    and the campaign's row counts the answer as a reply, with that conversation."""
+    SurveyInvitation.objects.filter(pk=invitation.pk, conversation__isnull=True).update(
+        conversation=message.conversation_id
+    )
+    if invitation.campaign_recipient_id is not None:
+        CampaignRecipient.objects.filter(
+            pk=invitation.campaign_recipient_id, replied_at__isnull=True
+        ).update(replied_at=message.created_at, conversation=message.conversation_id)

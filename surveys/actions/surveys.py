@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from campaigns.models import Campaign, CampaignType
 from inbox.models import Inbox
 from lib.cached import forget_on_commit
 from lib.errors import ActionRefused
@@ -75,6 +76,10 @@ def delete_survey(survey: Survey, *, actor: User) -> None:
                 "This survey has invited customers, so it stays for its results: "
                 "switch it off instead."
             )
+        )
+    if Campaign.objects.filter(type=CampaignType.SURVEY, content_id=survey.pk).exists():
+        raise ActionRefused(
+            _("A survey campaign sends this survey: change or delete that campaign first.")
         )
     # The event goes with the survey (cascade); the log line keeps who deleted it.
     logger.info("survey %s (%s) deleted by %s", survey.pk, survey.name, actor.pk)
