@@ -19,7 +19,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -28,6 +28,7 @@ from accounts.access import require_admin
 from accounts.http import AuthenticatedRequest
 from accounts.models import Organisation
 from assistant import actions, breaker, budget, jobs, provider
+from assistant.access import access_request
 from assistant.forms import BudgetForm, DraftForm, ReplyToolForm
 from assistant.models import AssistantRequest, Feature
 from campaigns.access import access_campaign, can_manage
@@ -175,11 +176,9 @@ def _render_request(request: AuthenticatedRequest, row: AssistantRequest) -> Htt
 
 @require_GET
 def request_status(request: AuthenticatedRequest, assistant_request_id: int) -> HttpResponse:
-    """A request's progress or answer: only for the user who made it (404 for anyone else)."""
-    row = get_object_or_404(
-        AssistantRequest.objects.all(), pk=assistant_request_id, user=request.user
-    )
-    return _render_request(request, row)
+    """A request's progress or answer: only for the user who made it, while they belong to
+    its inbox (404 for anyone else)."""
+    return _render_request(request, access_request(request.user, assistant_request_id))
 
 
 # --- Settings → Message assistant --------------------------------------------------------

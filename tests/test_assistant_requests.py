@@ -468,6 +468,62 @@ def test_only_the_requester_follows_a_request(
     assert poll(client_for(bob), row).status_code == 404
 
 
+def test_a_request_is_no_longer_followed_after_leaving_its_inbox(
+    client_for, alice, world, django_capture_on_commit_callbacks
+):
+    from inbox.models import Membership
+
+    client = client_for(alice)
+    _response, row = done(
+        client, lambda: rewrite(client, world), django_capture_on_commit_callbacks
+    )
+    Membership.objects.filter(user=alice, inbox=world["inbox"]).delete()
+    Membership.objects.changed_for(alice.pk)  # as inbox.actions.settings.remove_member does
+    assert poll(client_for(alice), row).status_code == 404
+
+
+def test_every_post_needs_its_csrf_token(alice, world):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(alice)
+    response = client.post(
+        reverse("assistant:summarise", args=[world["conversation"].pk]), headers=HX
+    )
+    assert response.status_code == 403
+    assert not AssistantRequest.objects.exists()
+
+
+def test_the_settings_log_takes_the_same_queries_for_many_rows(
+    client_for, ada, alice, bob, max_manager, world, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = reverse("assistant_settings:overview")
+    client = client_for(ada)
+
+    def add(n):
+        for i in range(n):
+            AssistantRequest.objects.create(
+                feature=Feature.REWRITE,
+                user=[alice, bob, max_manager][i % 3],
+                organisation_id=1,
+                inbox=[world["inbox"], world["other"]][i % 2],
+                outcome=Outcome.OK,
+            )
+
+    add(1)
+    client.get(url)  # warm the session and the settings sections
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(url).status_code == 200
+    add(30)
+    with CaptureQueriesContext(connection) as many:
+        page = client.get(url).content.decode()
+    assert page.count("Reply rewrite") == 31
+    assert len(many) == len(one)
+
+
 def test_a_pending_request_polls_until_it_is_done(client_for, alice, world):
     client = client_for(alice)
     response = rewrite(client, world)  # on-commit not run: the task has not started
