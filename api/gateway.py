@@ -51,6 +51,7 @@ def _answer(
             challenge += ', error="invalid_token"'
         response["WWW-Authenticate"] = challenge
         response["Cache-Control"] = "no-store"
+        response["Content-Language"] = translation.get_language() or ""
         return response
     request.api_principal = principal  # type: ignore[attr-defined]
     with translation.override(principal.user.language):
@@ -75,4 +76,5 @@ def _answer(
         for name, value in budget.headers().items():
             response[name] = value
         response["Cache-Control"] = "no-store"
+        response["Content-Language"] = translation.get_language() or ""
         return response

@@ -1,6 +1,7 @@
 """Helpers of the API tests: a client that sends a token, and the scopes."""
 
 import json
+from typing import Any
 
 from django.test import Client
 
@@ -20,7 +21,7 @@ class ApiClient:
 
     def _send(self, method: str, path: str, body=None, headers=None, **query):
         extra = {**self.headers, **(headers or {})}
-        kwargs = {"headers": extra}
+        kwargs: dict[str, Any] = {"headers": extra}
         if body is not None:
             kwargs["data"] = body if isinstance(body, str | bytes) else json.dumps(body)
             kwargs["content_type"] = "application/json"

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from api import contact_actions
 from api.access import api_contact, api_identity
@@ -111,7 +111,7 @@ def create_contact(request: HttpRequest, payload: ContactCreate) -> Any:
         )
     except IdentityTaken as taken:
         raise Conflict(taken.message) from None
-    return 201, _loaded(contact.pk)
+    return Status(201, _loaded(contact.pk))
 
 
 @router.get(
@@ -181,7 +181,7 @@ def add_identity(request: HttpRequest, contact_id: int, payload: IdentityIn) -> 
         )
     except IdentityTaken as taken:
         raise Conflict(taken.message) from None
-    return 201, identity
+    return Status(201, identity)
 
 
 @router.delete(
@@ -228,4 +228,6 @@ def list_notes(
 def add_note(request: HttpRequest, contact_id: int, payload: NoteIn) -> Any:
     """Written in the name of the token's creator. Scope: contacts:write."""
     contact = api_contact(_principal(request), contact_id)
-    return 201, actions.add_note(contact, body=payload.body, author=_principal(request).user)
+    return Status(
+        201, actions.add_note(contact, body=payload.body, author=_principal(request).user)
+    )

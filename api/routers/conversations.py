@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from api.access import api_contact, api_conversation, api_inbox, visible_conversations
 from api.actions import send_message
@@ -99,8 +99,11 @@ def send(request: HttpRequest, payload: SendIn) -> Any:
         subject=payload.subject,
         idempotency_key=idempotency_key(request) or "",
     )
-    return 201, {
-        "message": sent.message,
-        "conversation_id": sent.conversation.pk,
-        "new_conversation": sent.new_conversation,
-    }
+    return Status(
+        201,
+        {
+            "message": sent.message,
+            "conversation_id": sent.conversation.pk,
+            "new_conversation": sent.new_conversation,
+        },
+    )
