@@ -483,3 +483,25 @@ def test_a_survey_a_campaign_sends_cannot_be_deleted(client_for, max_manager, in
 
     assert response.status_code == 302
     assert survey.__class__.objects.filter(pk=survey.pk).exists()
+
+
+@pytest.mark.parametrize(("period", "unit", "bars"), [("7", "day", 8), ("90", "week", 14)])
+def test_longer_periods_chart_a_bar_per_week_or_month(
+    client_for, max_manager, inbox_a, survey, period, unit, bars
+):
+    customer("Eva", "+49 170 1111111")
+    campaign = launched(inbox_a, max_manager, survey)
+    send_all(campaign)
+    inbound(inbox_a, address="+49 170 1111111", body="5")
+    from surveys.results import period_bounds, results_for
+
+    since, until = period_bounds(period)
+    found = results_for(survey, since=since, until=until)
+
+    assert found.chart_unit == unit
+    assert len(found.chart) in (bars, bars + 1)  # a week that starts before the period
+    assert [bar["figure"] for bar in found.chart if bar["answers"]] == [100.0]
+    yearly = client_for(max_manager).get(
+        reverse("surveys:detail", args=[survey.pk]), {"period": "365"}
+    )
+    assert yearly.status_code == 200 and "By month" in yearly.content.decode()
