@@ -20,12 +20,14 @@ from config.celery import app as celery_app
 from contacts.attributes import ensure_builtin_definitions
 from tests.factories import OrganisationFactory, UserFactory
 
-# The fake providers' fixtures: `fake_twilio` (a local Twilio REST API), `smtp_server` and
-# `fake_openai` (a local OpenAI-compatible API for the message assistant).
+# The fake providers' fixtures: `fake_twilio` (a local Twilio REST API), `smtp_server`,
+# `fake_openai` (a local OpenAI-compatible API for the message assistant) and
+# `webhook_receiver` (a local endpoint for outbound webhooks).
 pytest_plugins = [
     "tests.fakes.twilio_api",
     "tests.fakes.smtp",
     "tests.fakes.openai_api",
+    "tests.fakes.webhook_receiver",
     "tests.assistant_world",
 ]
 
