@@ -11,7 +11,7 @@ from standardwebhooks import Webhook, WebhookVerificationError
 from lib.events import emit
 from lib.metrics import WEBHOOK_DELIVERIES
 from tests.factories import ContactFactory
-from tests.webhooks_helpers import body, deliveries, endpoint_for, verified, webhook_receiver  # noqa: F401
+from tests.webhooks_helpers import body, deliveries, endpoint_for, verified
 from webhooks import actions, delivery
 from webhooks.models import DeliveryStatus, EndpointEvent, WebhookEndpoint, WebhookEvent
 

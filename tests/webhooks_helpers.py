@@ -4,7 +4,7 @@ import json
 
 from standardwebhooks import Webhook
 
-from tests.fakes.webhook_receiver import WebhookReceiver, webhook_receiver  # noqa: F401
+from tests.fakes.webhook_receiver import WebhookReceiver
 from webhooks import actions
 from webhooks.models import WebhookDelivery
 
@@ -33,4 +33,4 @@ def body(received):
     return json.loads(received.body)
 
 
-__all__ = ["WebhookReceiver", "body", "deliveries", "endpoint_for", "verified", "webhook_receiver"]
+__all__ = ["WebhookReceiver", "body", "deliveries", "endpoint_for", "verified"]
