@@ -23,4 +23,22 @@
     var tool = button.closest("details[data-assistant-tool]");
     if (tool) { tool.open = false; }
   });
+
+  // The reply box's tool closes with its "Close" button or Esc, and gives the focus back to
+  // its summary (on a phone the open panel covers it).
+  function closeTool(tool) {
+    tool.open = false;
+    var summary = tool.querySelector("summary");
+    if (summary) { summary.focus(); }
+  }
+  document.addEventListener("click", function (event) {
+    var close = event.target.closest && event.target.closest("[data-assistant-close]");
+    var tool = close && close.closest("details[data-assistant-tool]");
+    if (tool) { closeTool(tool); }
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") { return; }
+    var tool = event.target.closest && event.target.closest("details[data-assistant-tool][open]");
+    if (tool) { event.preventDefault(); closeTool(tool); }
+  });
 })();

@@ -167,3 +167,76 @@ def test_an_agent_summarises_a_case_into_a_comment(
     assert saved.author == alice
     assert Message.objects.count() == messages_before  # nothing went to the customer
     assert "+49 170 1234567" not in fake_openai.requests[0]["messages"][1]["content"]
+
+
+# The page and the workspace's scrolling area may not be wider than the window, nor may
+# anything of the assistant's stick out of it.
+MEASURE = """() => {
+  const main = document.querySelector("main");
+  const own = document.querySelectorAll(".assistant-drafts *, .assistant-tool *");
+  const sticking = [...own].filter((el) => {
+    if (el.closest(".table-scroll") || el.closest(".visually-hidden")) return false;
+    const box = el.getBoundingClientRect();
+    return box.width > 0 && box.right > window.innerWidth + 1;
+  }).slice(0, 5).map((el) => el.tagName.toLowerCase() + "." + el.className);
+  return {
+    page: document.documentElement.scrollWidth,
+    main: main ? main.scrollWidth - main.clientWidth : 0,
+    window: window.innerWidth,
+    sticking,
+  };
+}"""
+WIDTHS = {"desktop": (1280, 800), "phone": (390, 844)}
+
+
+def assert_fits(page, name):
+    found = page.evaluate(MEASURE)
+    assert found["page"] <= found["window"], f"{name}: {found}"
+    assert found["main"] <= 0, f"{name}: {found}"
+    assert not found["sticking"], f"{name}: {found}"
+
+
+@pytest.mark.parametrize("size", WIDTHS)
+def test_the_assistant_fits_in_german(
+    world, celery_worker, fake_openai, new_page, screenshot, max_manager, size
+):
+    """A German manager at 1280 and 390 pixels: the draft panel with three answers (one
+    failing, its German reasons shown), the reply box's tool opened, the request page."""
+    max_manager.language = "de"
+    max_manager.save(update_fields=["language"])
+    campaign = campaign_actions.create_campaign(
+        inbox=world, actor=max_manager, name="Frühlingsaktion", channel="sms", type="marketing"
+    )
+    long_bad = "Die Frühlingsaktion läuft bis Sonntag, besuchen Sie uns: evil.example/x " * 3
+    fake_openai.then(
+        Reply(variants(VARIANTS[0], long_bad, VARIANTS[2])),
+        Reply(variants(VARIANTS[0], long_bad, VARIANTS[2])),
+    )
+    width, height = WIDTHS[size]
+    page = new_page(locale="de-DE", width=width, height=height)
+    log_in(page, max_manager.email, PASSWORD, button="Anmelden")
+
+    page.goto(f"/campaigns/{campaign.pk}/edit/")
+    panel = page.locator(".assistant-drafts")
+    expect(panel.locator("h2")).to_have_text("Mit dem Assistenten entwerfen")
+    panel.locator("#assistant_topic").fill("Frühlingsaktion: 20 % auf alle Räder bis Sonntag")
+    panel.locator("button[type=submit]").click()
+    expect(panel.locator(".assistant-variant")).to_have_count(3, timeout=15_000)
+    expect(panel.locator(".assistant-problems")).to_contain_text("Zu lang")
+    panel.scroll_into_view_if_needed()
+    screenshot(page, f"assistant-drafts-de-{size}")
+    assert_fits(page, "drafts")
+
+    conversation = inbound(world, body="Hallo, wo bleibt mein Paket 4711?").conversation
+    page.goto(f"/inbox/c/{conversation.pk}/")
+    tool = page.locator("details.assistant-tool")
+    tool.locator("summary").click()
+    expect(tool.locator(".assistant-tool-panel")).to_be_visible()
+    box = tool.locator(".assistant-tool-panel").bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= width + 1, box
+    assert box["y"] >= 0, box
+    screenshot(page, f"assistant-reply-tool-de-{size}")
+    tool.locator(f"#assistant-tone-{conversation.pk}").focus()
+    page.keyboard.press("Escape")
+    expect(tool.locator(".assistant-tool-panel")).to_be_hidden()
+    expect(tool.locator("summary")).to_be_focused()
