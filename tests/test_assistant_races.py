@@ -143,7 +143,7 @@ def test_two_requests_at_once_cannot_both_pass_the_budget(
         assistant_monthly_tokens=budget.RESERVED_TOKENS[Feature.SUMMARY]
     )
     start = threading.Barrier(2)
-    outcomes: list[str] = []
+    outcomes = []
 
     def ask(user):
         try:

@@ -174,7 +174,7 @@ def test_the_soft_time_limit_inside_the_sdk_is_a_timeout(world, monkeypatch):
             try:
                 raise SoftTimeLimitExceeded()
             except SoftTimeLimitExceeded as exc:
-                raise openai.APIConnectionError(request=None) from exc  # type: ignore[arg-type]
+                raise openai.APIConnectionError(request=None) from exc
 
     class Client:
         chat = type("Chat", (), {"completions": Completions()})()
