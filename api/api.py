@@ -140,7 +140,9 @@ def _bad_cursor(request: HttpRequest, exc: Exception) -> HttpResponse:
 @_on(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     kinds = {400: "bad-request", 401: "unauthorized", 403: "forbidden", 404: "not-found"}
-    return problem(request, exc.status_code, kinds.get(exc.status_code, "bad-request"), str(exc))
+    # django-ninja's 400 is a body it could not parse; its words are English, ours are not.
+    detail = _("The body could not be read: send JSON.") if exc.status_code == 400 else str(exc)
+    return problem(request, exc.status_code, kinds.get(exc.status_code, "bad-request"), detail)
 
 
 @_on(Exception)

@@ -73,3 +73,12 @@ def test_an_admin_creates_copies_uses_and_revokes_a_token(
     status, body = _get(f"{live_server.url}/api/v1/contacts", copied)
     assert status == 401
     assert body["status"] == 401
+
+
+def test_an_admin_reads_the_interactive_docs(transactional_db, ada, new_page):
+    page = new_page()
+    log_in(page, ada.email, PASSWORD)
+    page.goto("/api/docs")
+
+    expect(page.get_by_text("Switchboard API").first).to_be_visible()
+    expect(page.get_by_text("/api/v1/contacts").first).to_be_visible()
