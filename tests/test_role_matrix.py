@@ -43,6 +43,10 @@ PUBLIC = {
     # A signed per-invitation token: the public survey page (GET shows, only POST records).
     "survey_answer:answer",
     "survey_answer:answer_score",
+    # A bearer token is the authority of /metrics (tests/test_observability_metrics.py), and
+    # browsers post CSP violation reports without a session (tests/test_observability_csp.py).
+    "metrics",
+    "csp_report",
 }
 INBOX_SCOPED = {
     "conversation_id",
