@@ -42,4 +42,11 @@ def register_settings_section(section: Section) -> None:
 
 
 def sections_for(user: Any) -> list[Section]:
-    return [section for section in SETTINGS_SECTIONS if section.allowed(user)]
+    """The sections `user` may open, each group together (groups in the order their first
+    section was registered, sections in theirs): a later app's section in the "Account"
+    group stands under the one "Account" heading, not under a second one."""
+    allowed = [section for section in SETTINGS_SECTIONS if section.allowed(user)]
+    first: dict[str, int] = {}
+    for index, section in enumerate(allowed):
+        first.setdefault(str(section.group), index)
+    return sorted(allowed, key=lambda section: first[str(section.group)])
