@@ -18,8 +18,8 @@ from webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint, We
 from webhooks.payloads import BUILDERS
 
 
-def write_event(event: Event) -> WebhookEvent | None:
-    """The sink: the event's rows for every endpoint that receives it (None: nobody)."""
+def write_event(event: Event) -> None:
+    """The sink: the event's rows for every endpoint that receives it."""
     endpoints = [
         endpoint
         for endpoint in WebhookEndpoint.objects.filter(
@@ -27,9 +27,8 @@ def write_event(event: Event) -> WebhookEvent | None:
         ).only("id", "event_types", "include_personal_data")
         if endpoint.receives(event.type)
     ]
-    if not endpoints:
-        return None
-    return record(event.organisation_id, event.type, event.data, endpoints, personal=event.personal)
+    if endpoints:
+        record(event.organisation_id, event.type, event.data, endpoints, personal=event.personal)
 
 
 def record(
@@ -69,7 +68,7 @@ def record(
 
 def nudge_on_commit() -> None:
     """Publish one dispatch after the transaction commits, however many events it wrote."""
-    if any(callback is _nudge for _ids, callback, _robust in connection.run_on_commit):
+    if any(entry[1] is _nudge for entry in connection.run_on_commit):
         return
     transaction.on_commit(_nudge, robust=True)
 

@@ -69,7 +69,7 @@ def _contact(contact: Contact) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 def contact_event(data: Mapping[str, Any]) -> Built | None:
-    contact = Contact.objects.filter(pk=data.get("contact")).first()
+    contact = Contact.objects.filter(pk=data["contact"]).first()
     if contact is None:
         return None
     public, personal = _contact(contact)
@@ -109,7 +109,7 @@ def _conversation(conversation: Conversation) -> tuple[dict[str, Any], dict[str,
 
 def conversation_event(data: Mapping[str, Any]) -> Built | None:
     conversation = (
-        Conversation.objects.filter(pk=data.get("conversation")).select_related("assignee").first()
+        Conversation.objects.filter(pk=data["conversation"]).select_related("assignee").first()
     )
     if conversation is None:
         return None
@@ -121,7 +121,7 @@ def conversation_event(data: Mapping[str, Any]) -> Built | None:
 
 
 def message_event(data: Mapping[str, Any]) -> Built | None:
-    message = Message.objects.filter(pk=data.get("message")).select_related("conversation").first()
+    message = Message.objects.filter(pk=data["message"]).select_related("conversation").first()
     if message is None:
         return None
     conversation = message.conversation
@@ -199,7 +199,7 @@ def consent_event(data: Mapping[str, Any]) -> Built | None:
             "at": _time(consent.at),
         }
     else:
-        opt_out = OptOut.objects.filter(pk=data.get("opt_out")).select_related("identity").first()
+        opt_out = OptOut.objects.filter(pk=data["opt_out"]).select_related("identity").first()
         if opt_out is None:
             return None
         identity = opt_out.identity
@@ -219,7 +219,7 @@ def consent_event(data: Mapping[str, Any]) -> Built | None:
 
 
 def survey_response_event(data: Mapping[str, Any]) -> Built | None:
-    response = SurveyResponse.objects.filter(pk=data.get("response")).first()
+    response = SurveyResponse.objects.filter(pk=data["response"]).first()
     if response is None:
         return None
     public = {

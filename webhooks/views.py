@@ -189,7 +189,7 @@ def replay_since(request: AuthenticatedRequest, endpoint_id: int) -> HttpRespons
     endpoint = access_endpoint(request.user, endpoint_id)
     form = ReplaySinceForm(request.POST)
     if not form.is_valid():
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
         return redirect("webhook_settings:endpoint", endpoint.pk)
     count = actions.replay_failed_since(
         endpoint, since=form.cleaned_data["since"], actor=request.user
