@@ -101,6 +101,10 @@ class Contact(models.Model):
     remarks = models.TextField(_("remarks"), blank=True)
     tags = models.ManyToManyField(Tag, blank=True, related_name="contacts", verbose_name=_("tags"))
     attributes = models.JSONField(_("custom attributes"), default=dict, blank=True)
+    # Who or what last wrote each attribute, by key: {"by": a user's or token's name or an
+    # import's file, "writer": agent|crm|import, "at": ISO time} (contacts.provenance). The
+    # panel's "from CRM" mark and its last-sync time read it without a query.
+    provenance = models.JSONField(default=dict, blank=True, editable=False)
 
     is_blocked = models.BooleanField(_("blocked"), default=False)
     blocked_reason = models.CharField(_("reason for blocking"), max_length=300, blank=True)
@@ -245,6 +249,11 @@ BUILTIN_LABELS = {
 }
 
 
+class AttributeOwner(models.TextChoices):
+    AGENTS = "agents", _("Agents")
+    CRM = "crm", _("CRM")
+
+
 class AttributeDefinitionQuerySet(models.QuerySet["AttributeDefinition"]):
     def in_order(self) -> "AttributeDefinitionQuerySet":
         """The admin's order (Settings → Agent workspace → Contact attributes)."""
@@ -275,6 +284,17 @@ class AttributeDefinition(models.Model):
         _("read-only"),
         default=False,
         help_text=_("Filled by an integration; nobody edits it here."),
+    )
+    owner = models.CharField(
+        _("owner"),
+        max_length=16,
+        choices=AttributeOwner.choices,
+        default=AttributeOwner.AGENTS,
+        help_text=_(
+            "Agents: agents and admins fill it; the CRM may fill it while it is empty but "
+            "never overwrites it. CRM: only API tokens with the scope attributes:write_crm "
+            "write it; agents see it read-only, marked “from CRM”."
+        ),
     )
     is_builtin = models.BooleanField(default=False, editable=False)
     # Used in messages when a contact has no value (seed 003 "Standardwert"); a template's own
@@ -308,6 +328,10 @@ class AttributeDefinition(models.Model):
     @property
     def display_label(self) -> str:
         return str(BUILTIN_LABELS.get(self.key, self.label)) if self.is_builtin else self.label
+
+    @property
+    def is_crm_owned(self) -> bool:
+        return self.owner == AttributeOwner.CRM
 
 
 class Note(models.Model):

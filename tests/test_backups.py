@@ -85,10 +85,12 @@ def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]
 
 def _counts(url: str, tables: list[str]) -> dict[str, int]:
     with psycopg.connect(url.replace("postgres://", "postgresql://")) as conn:
-        return {
-            table: conn.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]  # noqa: S608
-            for table in tables
-        }
+        counts = {}
+        for table in tables:
+            row = conn.execute(f'SELECT count(*) FROM "{table}"').fetchone()  # noqa: S608
+            assert row is not None
+            counts[table] = int(row[0])
+        return counts
 
 
 @needs_postgres

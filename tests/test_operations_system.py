@@ -125,7 +125,10 @@ def own_queues(settings, monkeypatch):
 
 
 def task(sent_at: float | None) -> str:
-    headers = {"task": "inbox.tasks.deliver_message", "id": str(uuid.uuid4())}
+    headers: dict[str, str | float] = {
+        "task": "inbox.tasks.deliver_message",
+        "id": str(uuid.uuid4()),
+    }
     if sent_at is not None:
         headers["sent_at"] = sent_at
     return json.dumps({"body": "", "headers": headers, "properties": {}})

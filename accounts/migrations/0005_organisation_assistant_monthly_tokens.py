@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0004_template_event_kinds'),
+        ("accounts", "0004_template_event_kinds"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='organisation',
-            name='assistant_monthly_tokens',
-            field=models.PositiveIntegerField(default=200000, help_text='Prompt and answer tokens of every assistant request this month; 0: none.', verbose_name='message assistant: tokens per month'),
+            model_name="organisation",
+            name="assistant_monthly_tokens",
+            field=models.PositiveIntegerField(
+                default=200000,
+                help_text="Prompt and answer tokens of every assistant request this month; 0: none.",
+                verbose_name="message assistant: tokens per month",
+            ),
         ),
     ]

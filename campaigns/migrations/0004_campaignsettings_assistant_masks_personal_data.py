@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('campaigns', '0003_campaign_first_recipient'),
+        ("campaigns", "0003_campaign_first_recipient"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='campaignsettings',
-            name='assistant_masks_personal_data',
-            field=models.BooleanField(default=True, help_text='Phone numbers, e-mail addresses and IBANs are replaced by placeholders before a text goes to the AI model.', verbose_name='mask personal data for the assistant'),
+            model_name="campaignsettings",
+            name="assistant_masks_personal_data",
+            field=models.BooleanField(
+                default=True,
+                help_text="Phone numbers, e-mail addresses and IBANs are replaced by placeholders before a text goes to the AI model.",
+                verbose_name="mask personal data for the assistant",
+            ),
         ),
     ]
