@@ -10,7 +10,8 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from contacts import actions
 from contacts.attributes import FIELD_KEYS
-from contacts.models import Contact, ContactKind, IdentitySource
+from contacts.models import AttributeDefinition, Contact, ContactKind, IdentitySource
+from contacts.provenance import Writer, ownership_error, stamp, writer_label
 
 BUILTIN_KEYS = FIELD_KEYS | {"tags", "email", "phone"}
 
@@ -41,11 +42,13 @@ def profile_values(fields: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def _update(contact: Contact, values: dict[str, Any], actor: User) -> None:
+def _update(
+    contact: Contact, values: dict[str, Any], actor: User, writer: str, source: str
+) -> None:
     if not values:
         return
     try:
-        actions.update_profile(contact, values=values, actor=actor)
+        actions.update_profile(contact, values=values, actor=actor, writer=writer, source=source)
     except ValidationError as invalid:
         raise ValidationError(
             {
@@ -57,12 +60,29 @@ def _update(contact: Contact, values: dict[str, Any], actor: User) -> None:
 
 @transaction.atomic
 def create_contact(
-    *, fields: dict[str, Any], identities: list[dict[str, str]], actor: User
+    *,
+    fields: dict[str, Any],
+    identities: list[dict[str, str]],
+    actor: User,
+    writer: str = Writer.AGENT,
+    source: str = "",
 ) -> Contact:
     """A curated contact with its identifiers (source CRM) and attributes, or nothing: a
     malformed or taken address (ValidationError, IdentityTaken) or an invalid value rolls
     the whole creation back."""
     values = profile_values(fields)
+    definitions = {d.key: d for d in AttributeDefinition.objects.all_cached()}
+    refused = {
+        key: [refusal]
+        for key in ("first_name", "last_name", "company")
+        if values.get(key) and key in definitions
+        for refusal in [
+            ownership_error(definitions[key], writer=writer, current="", new=values[key])
+        ]
+        if refusal
+    }
+    if refused:
+        raise ValidationError(refused)
     try:
         contact = actions.create_contact(
             actor=actor,
@@ -75,14 +95,27 @@ def create_contact(
         )
     except ValidationError as invalid:
         raise ValidationError({"identities": invalid.messages}) from None
-    _update(contact, values, actor)
+    by = writer_label(actor, source)
+    written = [key for key in ("first_name", "last_name", "company") if getattr(contact, key)]
+    if written:
+        stamp(contact, written, by=by, writer=writer)
+        contact.save(update_fields=["provenance"])
+    _update(contact, values, actor, writer, source)
     return contact
 
 
 @transaction.atomic
-def update_contact(contact: Contact, *, fields: dict[str, Any], actor: User) -> None:
-    """Change the fields sent (PATCH); what was not sent stays as it is."""
-    _update(contact, profile_values(fields), actor)
+def update_contact(
+    contact: Contact,
+    *,
+    fields: dict[str, Any],
+    actor: User,
+    writer: str = Writer.AGENT,
+    source: str = "",
+) -> None:
+    """Change the fields sent (PATCH); what was not sent stays as it is. `writer` is "crm"
+    for a token with attributes:write_crm (contacts.provenance decides what it may write)."""
+    _update(contact, profile_values(fields), actor, writer, source)
 
 
 @transaction.atomic

@@ -107,6 +107,74 @@ class ContactPatch(ContactFields):
     pass
 
 
+class ConsentIn(Strict):
+    channel: Literal["email", "sms", "whatsapp"]
+    state: Literal["granted", "withdrawn"] = "granted"
+    basis: str = Field(
+        "",
+        max_length=32,
+        description="consent or existing_customer. Without basis and source no consent is "
+        "recorded (the item's warnings say so).",
+    )
+    source: str = Field("", max_length=16, description="form, import, crm, agent or keyword.")
+    evidence: str = Field(
+        "", max_length=2000, description="Where and how it was given; required for a grant."
+    )
+    purpose: str = Field("", max_length=32, description="The channel's marketing purpose if blank.")
+    at: datetime | None = Field(None, description="When it was given or withdrawn; now if null.")
+
+
+class BatchItemIn(Strict):
+    ref: str = Field("", max_length=200, description="Your reference, echoed in the result.")
+    external_id: str = Field("", max_length=300)
+    source_system: str = Field("", max_length=50, description="With external_id, e.g. hubspot.")
+    email: str = Field("", max_length=320)
+    phone: str = Field("", max_length=64)
+    first_name: str | None = Field(None, max_length=1000, description="null: left as it is.")
+    last_name: str | None = Field(None, max_length=1000)
+    company: str | None = Field(None, max_length=1000)
+    attributes: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Custom attributes and job_title, gender, account_id, remarks; null clears.",
+    )
+    tags: list[str] = Field(
+        default_factory=list, max_length=50, description="Added, never removed."
+    )
+    consent: ConsentIn | None = None
+
+
+class BatchIn(Strict):
+    items: list[BatchItemIn] = Field(..., min_length=1, max_length=1000)
+    dry_run: bool = Field(False, description="Answer the same results and write nothing.")
+
+
+class FieldError(Schema):
+    field: str
+    message: str
+
+
+class BatchResultOut(Schema):
+    ref: str
+    status: Literal["created", "updated", "unchanged", "error"]
+    contact_id: int | None
+    errors: list[FieldError]
+    candidates: list[int] = Field(description="For an ambiguous item: the matching contacts.")
+    warnings: list[str]
+
+
+class BatchCounts(Schema):
+    created: int
+    updated: int
+    unchanged: int
+    error: int
+
+
+class BatchOut(Schema):
+    dry_run: bool
+    counts: BatchCounts
+    results: list[BatchResultOut]
+
+
 class DeletedContactOut(Schema):
     id: int
     hint: str
@@ -144,6 +212,7 @@ class AttributeDefinitionOut(Schema):
     visible: bool
     agent_editable: bool
     read_only: bool
+    owner: str
     is_builtin: bool
     default_value: str
 

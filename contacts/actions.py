@@ -33,6 +33,7 @@ from contacts.models import (
     NoteRevision,
     Tag,
 )
+from contacts.provenance import Writer, ownership_error, stamp, writer_label
 from lib.errors import ActionRefused
 from lib.events import emit
 
@@ -219,22 +220,35 @@ def remove_identity(identity: Identity, *, actor: Any) -> None:
 
 
 @transaction.atomic
-def update_profile(contact: Contact, *, values: dict[str, Any], actor: Any) -> list[str]:
+def update_profile(
+    contact: Contact,
+    *,
+    values: dict[str, Any],
+    actor: Any,
+    writer: str = Writer.AGENT,
+    source: str = "",
+) -> list[str]:
     """Write attribute values by key, each validated by its definition's type.
 
     Raises ValidationError with a message per key (nothing is saved then). Agents may write
-    only visible, agent-editable attributes; nobody writes read-only ones here. Returns the
-    keys that changed.
+    only visible, agent-editable attributes; nobody writes read-only ones here. Who owns an
+    attribute decides too (contacts.provenance): CRM-owned ones only the CRM (`writer`
+    "crm", a token with attributes:write_crm), and the CRM never overwrites an agent-owned
+    value. Each changed key is stamped with `source` (else the actor) in the contact's
+    provenance and its event. Returns the keys that changed.
     """
     require(actor, "edit")
     definitions = {d.key: d for d in AttributeDefinition.objects.filter(key__in=list(values))}
     errors: dict[str, list[str]] = {}
     cleaned: dict[str, Any] = {}
-    is_admin = getattr(actor, "is_admin", False)
+    is_admin = getattr(actor, "is_admin", False) or writer == Writer.CRM
     for key, raw in values.items():
         definition = definitions.get(key)
         if definition is None or definition.read_only or key in ("email", "phone"):
             errors[key] = [_("This attribute cannot be edited here.")]
+            continue
+        if definition.is_crm_owned and writer != Writer.CRM and key != "tags":
+            errors[key] = [str(ownership_error(definition, writer=writer, current="", new=raw))]
             continue
         if not is_admin and not (definition.visible and definition.agent_editable):
             errors[key] = [_("Only an admin may edit this attribute.")]
@@ -252,6 +266,15 @@ def update_profile(contact: Contact, *, values: dict[str, Any], actor: Any) -> l
         raise ValidationError(errors)
 
     contact = Contact.objects.select_for_update().get(pk=contact.pk)
+    # The CRM fills agent-owned attributes while they are empty, never overwrites them.
+    for key, value in cleaned.items():
+        current = getattr(contact, key) if key in FIELD_KEYS else contact.attributes.get(key, "")
+        if key != "tags" and current != value:
+            refusal = ownership_error(definitions[key], writer=writer, current=current, new=value)
+            if refusal:
+                errors[key] = [refusal]
+    if errors:
+        raise ValidationError(errors)
     changed: dict[str, list[Any]] = {}
     for key, value in cleaned.items():
         if key == "tags":
@@ -271,9 +294,11 @@ def update_profile(contact: Contact, *, values: dict[str, Any], actor: Any) -> l
                 contact.attributes[key] = value
     if not changed:
         return []
+    by = writer_label(actor, source)
+    stamp(contact, changed, by=by, writer=writer)
     contact.version += 1
     contact.save()
-    _event(contact, ContactEvent.Kind.UPDATED, actor, changes=changed)
+    _event(contact, ContactEvent.Kind.UPDATED, actor, changes=changed, by=by, writer=writer)
     _emit_updated(contact, *changed)
     return list(changed)
 

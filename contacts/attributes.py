@@ -152,5 +152,10 @@ def raw_value(contact: Contact, definition: AttributeDefinition) -> Any:
 
 
 def is_profile_editable(definition: AttributeDefinition) -> bool:
-    """Identifiers are edited in the Identities tab, integration-filled ones nowhere."""
-    return not definition.read_only and definition.key not in IDENTITY_KEYS
+    """Identifiers are edited in the Identities tab, integration-filled ones (read-only or
+    owned by the CRM) nowhere."""
+    return (
+        not definition.read_only
+        and not (definition.is_crm_owned and definition.key != "tags")
+        and definition.key not in IDENTITY_KEYS
+    )

@@ -16,6 +16,8 @@ from api.auth import scope
 from api.pagination import DEFAULT_LIMIT, MAX_LIMIT, keyset_page
 from api.routers import responses
 from api.schemas import (
+    BatchIn,
+    BatchOut,
     ContactCreate,
     ContactOut,
     ContactPage,
@@ -33,6 +35,8 @@ from contacts.actions import IdentityTaken
 from contacts.attributes import FIELD_KEYS
 from contacts.identities import CHANNEL_KINDS, looks_like_email, normalise
 from contacts.models import Contact, Identity, Note
+from contacts.provenance import Writer
+from contacts.upsert import ConsentInput, UpsertItem, upsert_contacts
 from lib.errors import Conflict
 
 router = Router()
@@ -46,6 +50,14 @@ ATTRIBUTE_FILTER = re.compile(r"^([a-z0-9_-]{1,50})=(.{0,500})$", re.S)
 
 def _principal(request: HttpRequest) -> Any:
     return request.auth  # type: ignore[attr-defined]
+
+
+def _writer(request: HttpRequest) -> dict[str, str]:
+    """How the token writes attributes (contacts.provenance): as the CRM with the scope
+    attributes:write_crm, else in its creator's name like an agent; named by the token."""
+    principal = _principal(request)
+    crm = principal.has_scope(Scope.ATTRIBUTES_WRITE_CRM)
+    return {"writer": Writer.CRM if crm else Writer.AGENT, "source": principal.token.name}
 
 
 def _loaded(contact_id: int) -> Contact:
@@ -107,11 +119,80 @@ def create_contact(request: HttpRequest, payload: ContactCreate) -> Any:
     identities = [identity.model_dump() for identity in payload.identities]
     try:
         contact = contact_actions.create_contact(
-            fields=fields, identities=identities, actor=_principal(request).user
+            fields=fields,
+            identities=identities,
+            actor=_principal(request).user,
+            **_writer(request),
         )
     except IdentityTaken as taken:
         raise Conflict(taken.message) from None
     return Status(201, _loaded(contact.pk))
+
+
+@router.post(
+    "/batch",
+    response=responses(200, BatchOut),
+    auth=WRITE,
+    summary="Create or update up to 1,000 contacts",
+)
+def batch_upsert(request: HttpRequest, payload: BatchIn) -> Any:
+    """Each item is matched by `external_id` with its `source_system`, then `email`, then
+    `phone`, and creates a contact, updates it, or leaves it unchanged. An item with invalid
+    fields, or whose identifiers belong to several contacts ("ambiguous": `candidates`,
+    never merged), is an error of its own; the other items are still written, in one
+    transaction. Attributes owned by the CRM need the scope attributes:write_crm; a token
+    with it never overwrites an agent-owned value. Scope: contacts:write."""
+    principal = _principal(request)
+    items = [_item(item) for item in payload.items]
+    try:
+        results = upsert_contacts(
+            principal.organisation,
+            items,
+            actor=principal.user,
+            dry_run=payload.dry_run,
+            **_writer(request),
+        )
+    except ValidationError as invalid:
+        raise ValidationError({"items": invalid.messages}) from None
+    counts = dict.fromkeys(("created", "updated", "unchanged", "error"), 0)
+    for result in results:
+        counts[result.status] += 1
+    return {
+        "dry_run": payload.dry_run,
+        "counts": counts,
+        "results": [
+            {
+                "ref": result.ref,
+                "status": result.status,
+                "contact_id": result.contact_id,
+                "errors": [
+                    {"field": name, "message": message}
+                    for name, messages in result.errors.items()
+                    for message in messages
+                ],
+                "candidates": result.candidates,
+                "warnings": result.warnings,
+            }
+            for result in results
+        ],
+    }
+
+
+def _item(item: Any) -> UpsertItem:
+    consent = item.consent
+    return UpsertItem(
+        ref=item.ref,
+        external_id=item.external_id,
+        source_system=item.source_system,
+        email=item.email,
+        phone=item.phone,
+        first_name=item.first_name,
+        last_name=item.last_name,
+        company=item.company,
+        attributes=dict(item.attributes),
+        tags=list(item.tags),
+        consent=ConsentInput(**consent.model_dump()) if consent is not None else None,
+    )
 
 
 @router.get(
@@ -132,7 +213,10 @@ def update_contact(request: HttpRequest, contact_id: int, payload: ContactPatch)
     """Only the fields sent change. Scope: contacts:write."""
     contact = api_contact(_principal(request), contact_id)
     contact_actions.update_contact(
-        contact, fields=payload.model_dump(exclude_unset=True), actor=_principal(request).user
+        contact,
+        fields=payload.model_dump(exclude_unset=True),
+        actor=_principal(request).user,
+        **_writer(request),
     )
     return _loaded(contact.pk)
 
