@@ -207,6 +207,11 @@ class AccountEvent(models.Model):
         # Settings → API (the api app): the token row holds the rest.
         API_TOKEN_CREATED = "api_token_created", _("API token created")
         API_TOKEN_REVOKED = "api_token_revoked", _("API token revoked")
+        # Settings → Contacts → Import (contacts.csv_import): the import row holds the rest.
+        CONTACT_IMPORT_STARTED = "contact_import_started", _("Contact import started")
+        CONTACT_IMPORT_COMPLETED = "contact_import_completed", _("Contact import completed")
+        CONTACT_IMPORT_CANCELLED = "contact_import_cancelled", _("Contact import cancelled")
+        CONTACT_IMPORT_FAILED = "contact_import_failed", _("Contact import failed")
 
     kind = models.CharField(max_length=32, choices=Kind.choices)
     actor = models.ForeignKey(

@@ -73,6 +73,12 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
         "task": "contacts.tasks.remove_expired_ephemeral_contacts",
         "schedule": crontab(minute=5),
     },
+    # CSV imports of contacts whose worker died mid-import go on from their last chunk.
+    "sweep-contact-imports": {
+        "task": "contacts.tasks.sweep_contact_imports",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
     "clear-expired-sessions": {
         "task": "accounts.tasks.clear_expired_sessions",
         "schedule": crontab(minute=17, hour=3),

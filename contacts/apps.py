@@ -9,6 +9,7 @@ class ContactsConfig(AppConfig):
     def ready(self) -> None:
         # contacts' own export sections and settings pages, through the registries later apps use.
         from accounts.settings_sections import Section, is_admin, register_settings_section
+        from contacts.csv_import.models import may_import
         from contacts.exports import (
             identities_section,
             notes_section,
@@ -27,6 +28,16 @@ class ContactsConfig(AppConfig):
                 "contacts",
                 is_admin,
                 ("attributes", "attribute_add", "attribute_edit"),
+            )
+        )
+        register_settings_section(
+            Section(
+                _("Contacts"),
+                _("Import"),
+                "contact_settings:imports",
+                "download",
+                may_import,
+                ("imports", "import_detail", "import_cancel"),
             )
         )
         register_settings_section(

@@ -430,3 +430,6 @@ class DeletedContact(models.Model):
 # Consent and opt-outs belong to an identity (an address), so they live beside it; campaigns,
 # surveys and the contact card read them (contacts.consent).
 from contacts.consent import Consent, OptOut  # noqa: E402, F401
+
+# CSV imports (Settings → Contacts → Import) live in their own package.
+from contacts.csv_import.models import ContactImport, ContactImportError  # noqa: E402, F401

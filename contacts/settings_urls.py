@@ -1,6 +1,7 @@
 from django.urls import path
 
 from contacts import settings_views as views
+from contacts.csv_import import views as import_views
 
 app_name = "contact_settings"
 
@@ -25,4 +26,17 @@ urlpatterns = [
         name="attribute_remove",
     ),
     path("deleted-contacts/", views.deleted_contacts, name="deleted_contacts"),
+    path("contact-imports/", import_views.imports, name="imports"),
+    path("contact-imports/<int:import_id>/", import_views.import_detail, name="import_detail"),
+    path("contact-imports/<int:import_id>/start/", import_views.import_start, name="import_start"),
+    path(
+        "contact-imports/<int:import_id>/cancel/",
+        import_views.import_cancel,
+        name="import_cancel",
+    ),
+    path(
+        "contact-imports/<int:import_id>/errors.csv",
+        import_views.import_errors,
+        name="import_errors",
+    ),
 ]

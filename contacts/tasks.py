@@ -26,3 +26,23 @@ def remove_expired_ephemeral_contacts(batch_size: int = 500) -> int:
                 return removed
             Contact.objects.expired_ephemeral().filter(pk__in=ids).delete()
             removed += len(ids)
+
+
+@shared_task(ignore_result=True)
+def run_contact_import(import_id: int) -> str:
+    """Work on a CSV import or its dry run (contacts.csv_import.running): claims it, so a
+    redelivered task does nothing while another run holds it."""
+    from contacts.csv_import import running
+
+    return running.run(import_id)
+
+
+@shared_task(ignore_result=True)
+def sweep_contact_imports() -> int:
+    """Every minute: enqueue imports whose worker died or whose task was lost."""
+    from contacts.csv_import import running
+
+    stale = running.sweep()
+    for import_id in stale:
+        run_contact_import.delay(import_id)
+    return len(stale)
