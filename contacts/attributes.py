@@ -1,6 +1,7 @@
 """Contact attributes: the built-in ones, typed validation of every value, and reading and
 writing a contact's values by attribute key."""
 
+import dataclasses
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -113,10 +114,25 @@ class ShownAttribute:
     definition: AttributeDefinition
     value: Any = None
     identities: tuple[Identity, ...] = ()
+    # Who last wrote it ({by, writer, at}: contacts.provenance), for the "from CRM" mark.
+    provenance: dict[str, Any] | None = None
 
     @property
     def has_value(self) -> bool:
         return bool(self.identities) or self.value not in ("", None, [], {})
+
+    @property
+    def from_crm(self) -> bool:
+        return self.definition.is_crm_owned
+
+    @property
+    def synced_at(self) -> datetime.datetime | None:
+        """When the CRM last wrote the value (None when it never did)."""
+        at = (self.provenance or {}).get("at")
+        try:
+            return datetime.datetime.fromisoformat(at) if at else None
+        except (TypeError, ValueError):
+            return None
 
 
 def value_of(contact: Contact, definition: AttributeDefinition, tags: list[str]) -> ShownAttribute:
@@ -139,7 +155,11 @@ def value_of(contact: Contact, definition: AttributeDefinition, tags: list[str])
 
 def profile(contact: Contact, definitions: list[AttributeDefinition]) -> list[ShownAttribute]:
     tags = [tag.name for tag in contact.tags.all()]
-    return [value_of(contact, d, tags) for d in definitions]
+    provenance = contact.provenance or {}
+    shown = [value_of(contact, d, tags) for d in definitions]
+    return [
+        dataclasses.replace(row, provenance=provenance.get(row.definition.key)) for row in shown
+    ]
 
 
 def raw_value(contact: Contact, definition: AttributeDefinition) -> Any:

@@ -15,6 +15,7 @@ from contacts.forms import AGENT_IDENTITY_KINDS, IdentityForm
 from contacts.identities import PHONE_KINDS
 from contacts.merging import undo_blocker
 from contacts.models import AttributeDefinition, Contact, ContactEvent, Note
+from contacts.provenance import attribute_history
 from lib.pagination import paginate
 
 TABS = [
@@ -125,6 +126,12 @@ def panel_context(user: Any, contact: Contact, tab: str, **extra: Any) -> dict[s
         shown = profile(contact, definitions)
         context["attributes"] = [row for row in shown if row.has_value]
         context["hidden_count"] = len(shown) - len(context["attributes"])
+        # One query: who changed which attribute when (contacts.provenance).
+        labels = {d.key: d.display_label for d in AttributeDefinition.objects.all_cached()}
+        context["history"] = [
+            {**entry, "label": labels.get(entry["key"], entry["key"])}
+            for entry in attribute_history(contact)
+        ]
     elif tab in PANEL_TABS:
         provider, template = PANEL_TABS[tab]
         context.update(provider(user, contact))

@@ -10,7 +10,7 @@ from typing import Literal
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from contacts.models import AttributeDefinition
+from contacts.models import AttributeDefinition, AttributeOwner
 from lib.errors import ActionRefused
 
 
@@ -41,6 +41,7 @@ def add_attribute(
     agent_editable: bool,
     read_only: bool,
     default_value: str = "",
+    owner: str = AttributeOwner.AGENTS,
 ) -> AttributeDefinition:
     """Add a custom attribute at the end of the list. The form has checked the key; a key
     taken meanwhile by another admin raises ActionRefused and nothing is added."""
@@ -57,6 +58,7 @@ def add_attribute(
                 agent_editable=agent_editable,
                 read_only=read_only,
                 default_value=default_value,
+                owner=owner or AttributeOwner.AGENTS,
                 position=len(definitions),
             )
     except IntegrityError:
@@ -76,9 +78,10 @@ def update_attribute(
     choices: list[str] | None = None,
     read_only: bool | None = None,
     default_value: str | None = None,
+    owner: str | None = None,
 ) -> None:
     """Change an attribute's settings. The key never changes (contacts' values are filed
-    under it). A built-in attribute takes only `visible`, `agent_editable` and
+    under it). A built-in attribute takes only `visible`, `agent_editable`, `owner` and
     `default_value`; passing anything else for one raises ActionRefused."""
     details = {"label": label, "type": type, "choices": choices, "read_only": read_only}
     given = {name: value for name, value in details.items() if value is not None}
@@ -86,6 +89,8 @@ def update_attribute(
         raise ActionRefused(_("A built-in attribute keeps its label and type."))
     if default_value is not None:
         given["default_value"] = default_value
+    if owner:
+        given["owner"] = owner
     for name, value in {"visible": visible, "agent_editable": agent_editable, **given}.items():
         setattr(definition, name, value)
     definition.save(update_fields=["visible", "agent_editable", *given])

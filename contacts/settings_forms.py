@@ -8,7 +8,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from contacts.attributes import BUILTIN_LABELS
-from contacts.models import AttributeDefinition, AttributeType
+from contacts.models import AttributeDefinition, AttributeOwner, AttributeType
 
 # A key names the value in Contact.attributes, in exports and in integrations, and is meant to
 # serve as a message variable later, so it is a plain identifier: no hyphens, no capitals.
@@ -18,6 +18,8 @@ MAX_CHOICES = 100
 MAX_CHOICE_LENGTH = 100
 # Built-in attributes that are no message variable (inbox.variables), so have no default.
 NOT_MESSAGE_VARIABLES = frozenset({"tags", "remarks"})
+# Identifiers and tags belong to nobody: every side adds them (contacts.provenance).
+NOT_OWNED = frozenset({"email", "phone", "tags"})
 DEFAULT_MAX_LENGTH = AttributeDefinition._meta.get_field("default_value").max_length or 200
 
 
@@ -41,6 +43,20 @@ class BuiltinAttributeForm(forms.Form):
         required=False,
         help_text=_("Otherwise only admins can change the value."),
     )
+    owner = forms.ChoiceField(
+        label=_("Owner"),
+        choices=AttributeOwner.choices,
+        initial=AttributeOwner.AGENTS,
+        # Not posted (an older form): the owner stays as it is.
+        required=False,
+        widget=forms.RadioSelect,
+        help_text=_(
+            "Agents: agents and admins fill it; the CRM may fill it while it is empty but "
+            "never overwrites it. CRM: only the CRM writes it, through an API token with the "
+            "scope attributes:write_crm; agents see it read-only, marked “from CRM” with the "
+            "time of the last sync."
+        ),
+    )
     default_value = forms.CharField(
         label=_("Default value in messages"),
         max_length=DEFAULT_MAX_LENGTH,
@@ -56,6 +72,8 @@ class BuiltinAttributeForm(forms.Form):
         super().__init__(*args, **kwargs)
         if key in NOT_MESSAGE_VARIABLES:
             del self.fields["default_value"]
+        if key in NOT_OWNED:
+            del self.fields["owner"]
 
     def clean_default_value(self) -> str:
         return self.cleaned_data["default_value"].strip()
@@ -102,6 +120,7 @@ class CustomAttributeForm(BuiltinAttributeForm):
         "visible",
         "agent_editable",
         "read_only",
+        "owner",
         "default_value",
     ]
 
@@ -118,6 +137,7 @@ class CustomAttributeForm(BuiltinAttributeForm):
                     "visible": instance.visible,
                     "agent_editable": instance.agent_editable,
                     "read_only": instance.read_only,
+                    "owner": instance.owner,
                     "default_value": instance.default_value,
                 },
             )

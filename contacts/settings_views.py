@@ -147,6 +147,7 @@ def attribute_edit(request: AuthenticatedRequest, attribute_id: int) -> HttpResp
             initial={
                 "visible": definition.visible,
                 "agent_editable": definition.agent_editable,
+                "owner": definition.owner,
                 "default_value": definition.default_value,
             },
         )
