@@ -118,6 +118,11 @@ class ContactImport(models.Model):
         return self.file_name
 
     @property
+    def encoding_label(self) -> str:
+        labels = {"utf-8": "UTF-8", "utf-8-sig": _("UTF-8 with BOM"), "latin-1": "Latin-1"}
+        return str(labels.get(self.encoding, self.encoding))
+
+    @property
     def is_working(self) -> bool:
         return self.status in WORKING
 
