@@ -104,7 +104,8 @@ class Contact(models.Model):
     # Who or what last wrote each attribute, by key: {"by": a user's or token's name or an
     # import's file, "writer": agent|crm|import, "at": ISO time} (contacts.provenance). The
     # panel's "from CRM" mark and its last-sync time read it without a query.
-    provenance = models.JSONField(default=dict, blank=True, editable=False)
+    # db_default: rows written by COPY (demo.synthetic_contacts) get an empty one too.
+    provenance = models.JSONField(default=dict, db_default={}, blank=True, editable=False)
 
     is_blocked = models.BooleanField(_("blocked"), default=False)
     blocked_reason = models.CharField(_("reason for blocking"), max_length=300, blank=True)

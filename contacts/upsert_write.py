@@ -10,6 +10,7 @@ from django.db.models.functions import Lower
 
 from contacts.attributes import FIELD_KEYS
 from contacts.consent import Consent
+from contacts.identities import IdentityKind
 from contacts.models import Contact, ContactEvent, ContactKind, Identity, Tag
 from lib.events import emit_many
 
@@ -128,7 +129,11 @@ def _event(change: Change, actor: Any, writer: str, by: str, now: datetime) -> C
     if change.changes:
         data["changes"] = change.changes
     if change.identities:
-        data["identities"] = [str(identity) for identity in change.identities]
+        # Kind and normalised value: str(identity) formats phone numbers, 1 ms each.
+        data["identities"] = [
+            f"{IdentityKind(identity.kind).label}: {identity.normalised}"
+            for identity in change.identities
+        ]
         if len(change.identities) == 1:
             data["identity"] = data["identities"][0]
     if change.consents:
