@@ -3,7 +3,7 @@
 import logging
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
@@ -15,7 +15,7 @@ from ninja.operation import Operation
 
 from api.actions import OptedOut
 from api.auth import MissingScope
-from api.problems import field_errors, problem
+from api.problems import field_errors, problem, too_large
 from api.validation import translated_errors
 from lib.errors import ActionRefused, Conflict
 from lib.pagination import InvalidCursor
@@ -71,6 +71,11 @@ api = SwitchboardAPI(
 
 def _on(exc_class: type[Exception]) -> Any:
     return api.exception_handler(exc_class)
+
+
+@_on(RequestDataTooBig)
+def _too_large(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return too_large(request)
 
 
 @_on(Http404)

@@ -12,13 +12,14 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
 from api import idempotency
 from api.actions import record_use
 from api.auth import Unauthenticated, authenticate, bearer_token
-from api.problems import from_status, is_problem, problem
+from api.problems import from_status, is_problem, problem, too_large
 from api.ratelimit import spend
 from lib.ratelimit import client_ip
 
@@ -30,6 +31,8 @@ def through_gateway(view: Callable[..., Any]) -> Callable[..., HttpResponse]:
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
             return _answer(request, view, *args, **kwargs)
+        except RequestDataTooBig:
+            return too_large(request)
         except Exception:
             logger.exception("API request failed")
             return problem(request, 500, "server-error")

@@ -32,6 +32,7 @@ def titles() -> dict[str, str]:
         "idempotency-key-in-use": _("A request with this Idempotency-Key is still in progress"),
         "idempotency-key-reused": _("The Idempotency-Key was used for another request"),
         "validation": _("The request has invalid fields"),
+        "too-large": _("The request is too large"),
         "refused": _("The request was refused"),
         "opted-out": _("The contact has opted out"),
         "rate-limited": _("Too many requests"),
@@ -86,6 +87,7 @@ def from_status(request: HttpRequest, response: HttpResponse) -> HttpResponse:
         404: "not-found",
         405: "method-not-allowed",
         409: "conflict",
+        413: "too-large",
         422: "validation",
         429: "rate-limited",
     }
@@ -96,3 +98,18 @@ def from_status(request: HttpRequest, response: HttpResponse) -> HttpResponse:
         if header in response:
             converted[header] = response[header]
     return converted
+
+
+def too_large(request: HttpRequest) -> HttpResponse:
+    """A body over DATA_UPLOAD_MAX_MEMORY_SIZE: 413, with the limit (a batch of 1,000 fits
+    unless its items carry long texts: send fewer per call)."""
+    from django.conf import settings
+
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0
+    return problem(
+        request,
+        413,
+        "too-large",
+        _("The body is larger than %(size)s MB. Send fewer items per request.")
+        % {"size": round(limit / 1_000_000, 1)},
+    )

@@ -212,3 +212,17 @@ def test_patch_of_a_crm_owned_attribute_without_the_scope_names_the_scope(api_fo
     assert contact.attributes == {"crm_tier": "gold"} and contact.job_title == "Leitung"
     assert contact.provenance["job_title"]["by"] == "Shop"
     assert contact.provenance["crm_tier"]["by"] == "HubSpot sync"
+
+
+def test_a_body_over_the_upload_limit_is_a_413_problem(crm, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 50_000
+    body = {"items": [{"email": f"{i}@example.com", "company": "x" * 900} for i in range(100)]}
+
+    plain = crm.post(BATCH, body)
+    keyed = crm.post(BATCH, body, headers={"Idempotency-Key": "big-1"})
+
+    for response in (plain, keyed):
+        assert response.status_code == 413
+        assert response["Content-Type"] == "application/problem+json"
+        assert "fewer items" in response.json()["detail"]
+    assert not Contact.objects.exists()

@@ -28,6 +28,7 @@ from api.schemas import (
     NoteIn,
     NoteOut,
     NotePage,
+    Problem,
 )
 from api.scopes import Scope
 from contacts import actions
@@ -131,7 +132,7 @@ def create_contact(request: HttpRequest, payload: ContactCreate) -> Any:
 
 @router.post(
     "/batch",
-    response=responses(200, BatchOut),
+    response={**responses(200, BatchOut), 413: Problem},
     auth=WRITE,
     summary="Create or update up to 1,000 contacts",
 )
