@@ -132,6 +132,8 @@ class Prepared:
 
 def prepare(index: int, item: UpsertItem, definitions: dict[str, AttributeDefinition]) -> Prepared:
     p = Prepared(index=index, item=item)
+    if _null_characters(p):
+        return p
     _prepare_identifiers(p)
     for key in ITEM_FIELDS:
         value = getattr(item, key)
@@ -154,6 +156,25 @@ def prepare(index: int, item: UpsertItem, definitions: dict[str, AttributeDefini
     if not (p.external or p.email or p.phone) and not p.errors:
         p.error("", _("Send an external id, an e-mail address or a phone number to match by."))
     return p
+
+
+def _null_characters(p: Prepared) -> bool:
+    """PostgreSQL stores no NUL character: a field with one is an error, not a failed batch."""
+    item = p.item
+    texts = {
+        name: getattr(item, name)
+        for name in ("external_id", "source_system", "email", "phone", *ITEM_FIELDS)
+    }
+    if isinstance(item.attributes, dict):
+        texts.update({f"attributes.{k}": f"{k}{v}" for k, v in item.attributes.items()})
+    if isinstance(item.tags, list):
+        texts.update({"tags": "".join(str(tag) for tag in item.tags)})
+    if item.consent is not None:
+        texts.update({"consent.evidence": item.consent.evidence})
+    for name, value in texts.items():
+        if isinstance(value, str) and "\x00" in value:
+            p.error(name, _("Remove the null character from this value."))
+    return bool(p.errors)
 
 
 def _prepare_identifiers(p: Prepared) -> None:

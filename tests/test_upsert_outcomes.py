@@ -311,3 +311,14 @@ def test_more_than_a_thousand_items_are_refused(upsert):
 
     with pytest.raises(ValidationError):
         upsert(*[UpsertItem(email=f"{i}@example.com") for i in range(1001)])
+
+
+def test_a_null_character_is_a_field_error_not_a_failed_batch(upsert, tier):
+    bad, good = upsert(
+        UpsertItem(email="a@example.com", first_name="Ja\x00na", attributes={"tier": "go\x00ld"}),
+        UpsertItem(email="b@example.com", first_name="Jana"),
+    )
+
+    assert bad.status == "error"
+    assert set(bad.errors) == {"first_name", "attributes.tier"}
+    assert good.status == "created"
