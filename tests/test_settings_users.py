@@ -10,7 +10,6 @@ from accounts.models import AccountEvent, Role, User
 from tests.factories import PASSWORD, UserFactory
 
 ADMIN_ONLY_URLS = [
-    ("get", "settings:index", False),
     ("get", "settings:organisation", False),
     ("post", "settings:organisation", False),
     ("get", "settings:users", False),
@@ -22,6 +21,15 @@ ADMIN_ONLY_URLS = [
     ("post", "settings:user_restore_licence", True),
     ("post", "settings:user_resend_invitation", True),
 ]
+
+
+def test_settings_opens_the_first_section_each_user_may_use(client_for, ada, max_manager, alice):
+    index = reverse("settings:index")
+
+    assert client_for(ada).get(index)["Location"] == reverse("settings:organisation")
+    # Managers import contacts (Settings → Contacts → Import); agents have no section at all.
+    assert client_for(max_manager).get(index)["Location"] == reverse("contact_settings:imports")
+    assert client_for(alice).get(index).status_code == 403
 
 
 @pytest.mark.parametrize("persona", ["alice", "max_manager"])
