@@ -35,6 +35,7 @@ def _event(endpoint: WebhookEndpoint, kind: str, actor: User | None, **data: Any
     EndpointEvent.objects.create(
         endpoint=endpoint, url=endpoint.url, kind=kind, actor=actor, data=data
     )
+    outbox.forget_endpoints(endpoint.organisation_id)
 
 
 @transaction.atomic

@@ -13,11 +13,11 @@ class WebhooksConfig(AppConfig):
         from contacts.erasure import register_erasure_hook
         from lib.events import register_sink
         from webhooks.access import is_webhook_admin
-        from webhooks.outbox import write_event
+        from webhooks.outbox import write_event, write_events
         from webhooks.retention import forget_contact
 
         # Every lib.events.emit of the earlier apps writes the outbox rows in its transaction.
-        register_sink(write_event)
+        register_sink(write_event, many=write_events)
         # Erasing a contact empties the personal part of the events about them.
         register_erasure_hook(forget_contact)
         register_settings_section(

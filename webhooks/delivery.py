@@ -27,7 +27,7 @@ from django.utils import timezone
 from standardwebhooks import Webhook
 
 from lib.metrics import WEBHOOK_DELIVERIES
-from webhooks import transport
+from webhooks import outbox, transport
 from webhooks.models import (
     DeliveryStatus,
     DisabledReason,
@@ -227,6 +227,7 @@ def disable_automatically(endpoint_id: int, reason: str) -> bool:
     if not changed:
         return False
     endpoint = WebhookEndpoint.objects.get(pk=endpoint_id)
+    outbox.forget_endpoints(endpoint.organisation_id)
     EndpointEvent.objects.create(
         endpoint=endpoint,
         url=endpoint.url,

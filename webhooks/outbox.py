@@ -9,25 +9,74 @@ transaction, so a delivery normally starts within milliseconds; the beat's tick 
 whatever the nudge missed (the broker was down).
 """
 
+import logging
 from typing import Any
 
+from django.core.cache import cache
 from django.db import connection, transaction
 
 from lib.events import Event
 from webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from webhooks.payloads import BUILDERS
 
+logger = logging.getLogger("switchboard.webhooks")
+
+# The enabled endpoints of an organisation, cached: every change in the app emits an event,
+# and most installations have no endpoint at all. Every change of an endpoint forgets the
+# entry after its commit (forget_endpoints); the time limit only bounds a missed one.
+ENDPOINTS_KEY = "webhooks:enabled-endpoints:{}"
+ENDPOINTS_TTL = 30
+
+
+def _enabled_endpoints(organisation_id: int) -> list[WebhookEndpoint]:
+    key = ENDPOINTS_KEY.format(organisation_id)
+    try:
+        cached = cache.get(key)
+    except Exception:  # the cache (Redis) away: ask the database
+        cached = None
+    if cached is None:
+        enabled = WebhookEndpoint.objects.filter(organisation_id=organisation_id, enabled=True)
+        cached = list(enabled.values_list("id", "event_types", "include_personal_data"))
+        try:
+            cache.set(key, cached, ENDPOINTS_TTL)
+        except Exception:
+            logger.warning("webhook endpoints not cached (the cache does not answer)")
+    return [
+        WebhookEndpoint(pk=pk, event_types=types, include_personal_data=personal)
+        for pk, types, personal in cached
+    ]
+
+
+def forget_endpoints(organisation_id: int) -> None:
+    """Drop the cached endpoints once the transaction that changed one has committed."""
+
+    def forget() -> None:
+        try:
+            cache.delete(ENDPOINTS_KEY.format(organisation_id))
+        except Exception:
+            logger.warning("cached webhook endpoints not forgotten (the cache does not answer)")
+
+    transaction.on_commit(forget, robust=True)
+
+
+def _receivers(organisation_id: int, event_type: str) -> list[WebhookEndpoint]:
+    return [e for e in _enabled_endpoints(organisation_id) if e.receives(event_type)]
+
 
 def write_event(event: Event) -> None:
     """The sink: the event's rows for every endpoint that receives it."""
-    endpoints = [
-        endpoint
-        for endpoint in WebhookEndpoint.objects.filter(
-            organisation_id=event.organisation_id, enabled=True
-        ).only("id", "event_types", "include_personal_data")
-        if endpoint.receives(event.type)
-    ]
+    endpoints = _receivers(event.organisation_id, event.type)
     if endpoints:
+        record(event.organisation_id, event.type, event.data, endpoints, personal=event.personal)
+
+
+def write_events(events: list[Event]) -> None:
+    """The sink's batch form (lib.events.emit_many, one type): one look-up for the batch, and
+    nothing more when no endpoint receives the type."""
+    if not events:
+        return
+    endpoints = _receivers(events[0].organisation_id, events[0].type)
+    for event in events if endpoints else []:
         record(event.organisation_id, event.type, event.data, endpoints, personal=event.personal)
 
 
