@@ -74,6 +74,12 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
         "schedule": crontab(minute=5),
     },
     # CSV imports of contacts whose worker died mid-import go on from their last chunk.
+    # Uploaded CSVs and error reports hold customers' data outside the contacts: removed
+    # CONTACT_IMPORT_RETENTION_DAYS after the import (contacts.csv_import.retention).
+    "purge-contact-import-files": {
+        "task": "contacts.tasks.purge_contact_import_files",
+        "schedule": crontab(minute=23, hour=3),
+    },
     "sweep-contact-imports": {
         "task": "contacts.tasks.sweep_contact_imports",
         "schedule": 60.0,

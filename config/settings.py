@@ -264,6 +264,10 @@ CELERY_BEAT_SCHEDULE = queues.BEAT_SCHEDULE
 # An inbound event no inbox took (its number or address was not set up yet) is kept this many
 # days for a replay (manage.py inbound_events), then deleted with the customer's text.
 UNROUTED_INBOUND_RETENTION_DAYS = _read("UNROUTED_INBOUND_RETENTION_DAYS", env.int, 30)
+# Days an import's CSV, preview rows and error report are kept (contacts.csv_import.retention).
+CONTACT_IMPORT_RETENTION_DAYS = _read("CONTACT_IMPORT_RETENTION_DAYS", env.int, 7)
+if CONTACT_IMPORT_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured("CONTACT_IMPORT_RETENTION_DAYS must be 1 or more days.")
 if UNROUTED_INBOUND_RETENTION_DAYS < 1:
     raise ImproperlyConfigured(
         f"UNROUTED_INBOUND_RETENTION_DAYS must be 1 or more days, "

@@ -46,3 +46,12 @@ def sweep_contact_imports() -> int:
     for import_id in stale:
         run_contact_import.delay(import_id)
     return len(stale)
+
+
+@shared_task(ignore_result=True)
+def purge_contact_import_files() -> int:
+    """Daily: the files, preview and error rows of imports older than
+    CONTACT_IMPORT_RETENTION_DAYS (contacts.csv_import.retention)."""
+    from contacts.csv_import.retention import purge_import_files
+
+    return purge_import_files()
