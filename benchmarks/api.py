@@ -187,7 +187,7 @@ class Client:
 def bench_batches(client: Client, args: argparse.Namespace) -> tuple[list[float], float]:
     run = int(time.time())
     # German mobile ranges the synthetic contacts never use (demo.synthetic_contacts takes
-    # 0151/2/7/9 and 0176–9), with the run in the number, so no run meets an earlier one.
+    # 0151/2/7/9 and 0176-9), with the run in the number, so no run meets an earlier one.
     prefix = ("160", "162", "163", "170", "171", "172", "173", "174", "175")[run % 9]
     timings: list[float] = []
     started = time.perf_counter()

@@ -34,9 +34,7 @@ def test_a_committed_change_is_delivered_by_the_worker(celery_worker, ada, webho
     assert wait_for(lambda: deliveries(endpoint)[0].status == DeliveryStatus.SUCCEEDED)
 
 
-def test_a_gone_endpoint_is_disabled_and_the_admins_are_told(
-    celery_worker, ada, webhook_receiver
-):
+def test_a_gone_endpoint_is_disabled_and_the_admins_are_told(celery_worker, ada, webhook_receiver):
     endpoint, _secret = endpoint_for(ada, webhook_receiver.url)
     webhook_receiver.always(410)
 
