@@ -15,6 +15,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from lib import backups
+from tests.databases import database_url
 from tests.factories import ContactFactory, inbound, inbox_with
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,12 +43,6 @@ def seeded(transactional_db, settings, tmp_path, alice):
     return settings.MEDIA_ROOT
 
 
-def _url(name: str) -> str:
-    db = connection.settings_dict
-    user, host, port = db["USER"] or "postgres", db["HOST"] or "127.0.0.1", db["PORT"] or 5432
-    return f"postgres://{user}@{host}:{port}/{name}"
-
-
 @pytest.fixture
 def fresh_database():
     """An empty PostgreSQL database of this test's own, dropped afterwards."""
@@ -62,7 +57,7 @@ def fresh_database():
     )
     admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
     admin.execute(f'CREATE DATABASE "{name}"')
-    yield name, _url(name)
+    yield name, database_url(name)
     admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     admin.close()
 
@@ -160,7 +155,7 @@ def test_restore_refuses_a_wrong_key_a_missing_key_and_a_database_with_data(
     assert "wrong key" in wrong.stderr
 
     # The test database itself holds data: a restore into it is refused without --force.
-    busy = _url(connection.settings_dict["NAME"])
+    busy = database_url()
     refused = _manage(
         "restore",
         str(path),

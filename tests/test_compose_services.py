@@ -19,6 +19,9 @@ from django.conf import settings
 from django.db import connection
 from ruamel.yaml import YAML
 
+from tests.databases import database_url
+from tests.fakes.smtp import free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = YAML(typ="safe").load((ROOT / "docker-compose.yml").read_text())
 SERVICES = COMPOSE["services"]
@@ -33,12 +36,6 @@ pytestmark = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _private_redis() -> str:
     """The machine's Redis, on a database of this test's own."""
     parts = urlsplit(settings.REDIS_URL)
@@ -50,9 +47,6 @@ def production_env(transactional_db) -> dict[str, str]:
     """The README's production settings, on this test run's database and a private Redis."""
     import redis
 
-    db = connection.settings_dict
-    user, host, port = db["USER"] or "postgres", db["HOST"] or "127.0.0.1", db["PORT"] or 5432
-    database_url = f"postgres://{user}@{host}:{port}/{db['NAME']}"
     redis_url = _private_redis()
     redis.Redis.from_url(redis_url).flushdb()
     env = {
@@ -67,7 +61,7 @@ def production_env(transactional_db) -> dict[str, str]:
             "SECRET_KEY": "k3Yq-8vP_" * 7,
             "ALLOWED_HOSTS": "support.example.com",
             "PUBLIC_BASE_URL": "https://support.example.com",
-            "DATABASE_URL": database_url,
+            "DATABASE_URL": database_url(),
             "REDIS_URL": redis_url,
             "CELERY_QUEUE": "",
             "HOSTNAME": socket.gethostname(),
@@ -103,7 +97,7 @@ def _service_env(service: str, env: dict[str, str], tmp_path: Path) -> dict[str,
     }
     merged = {**own, **env}
     if "METRICS_PORT" in own:  # one port per worker here; each container has its own there
-        merged["METRICS_PORT"] = str(_free_port())
+        merged["METRICS_PORT"] = str(free_port())
     for key in ("MEDIA_ROOT", "BACKUP_DIR", "PROMETHEUS_MULTIPROC_DIR"):
         if key in own:
             merged[key] = str(tmp_path / service / key.lower())
@@ -173,7 +167,7 @@ def test_the_services_come_up_healthy_with_the_readme_production_settings(
     assert migrate.returncode == 0, migrate.stdout + migrate.stderr
 
     # web: gunicorn with the compose flags, on a free local port instead of 0.0.0.0:8000.
-    port = _free_port()
+    port = free_port()
     web_env = {**_service_env("web", env, tmp_path), "PORT": str(port)}
     assert web_env["BEHIND_PROXY"] == "true"
     web_command = [
@@ -265,7 +259,7 @@ def test_the_services_come_up_healthy_with_the_readme_production_settings(
 
 
 def test_the_web_health_check_fails_when_web_is_down(production_env):
-    env = {**production_env, "PORT": str(_free_port())}
+    env = {**production_env, "PORT": str(free_port())}
     result = subprocess.run(
         _healthcheck("web"), env=env, cwd=ROOT, capture_output=True, text=True, timeout=30
     )

@@ -3,7 +3,6 @@ exports read from a replica alias while every write stays on the primary."""
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import textwrap
@@ -15,23 +14,19 @@ from django.urls import reverse
 
 from inbox.actions import IncomingFile
 from inbox.models import Attachment
+from tests.databases import database_url
 from tests.factories import ContactFactory, inbound, inbox_with
+from tests.fakes.smtp import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 BUCKET = "switchboard-media"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
 def s3_server():
     from moto.server import ThreadedMotoServer
 
-    port = _free_port()
+    port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     yield f"http://127.0.0.1:{port}"
@@ -126,12 +121,6 @@ def _run(env: dict[str, str], code: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def _url(name: str) -> str:
-    db = connection.settings_dict
-    user, host, port = db["USER"] or "postgres", db["HOST"] or "127.0.0.1", db["PORT"] or 5432
-    return f"postgres://{user}@{host}:{port}/{name}"
-
-
 PROBE = """
 import json, os
 import django
@@ -171,7 +160,7 @@ def test_search_reads_from_the_replica_and_the_door_and_writes_stay_on_the_prima
     service = inbox_with("Service", members=[alice])
     ContactFactory(first_name="Greta", last_name="Hallonberg")
     inbound(service, address="+49 170 5550199", body="Wo ist mein Lieferschein?")
-    url = _url(connection.settings_dict["NAME"])
+    url = database_url()
 
     result = _run({"DATABASE_URL": url, "DATABASE_REPLICA_URL": url}, PROBE)
 
@@ -221,7 +210,7 @@ def test_behind_pgbouncer_there_are_no_server_side_cursors_or_named_prepared_sta
         "; from django.conf import settings as s; d = s.DATABASES['default']"
         "; print(d.get('DISABLE_SERVER_SIDE_CURSORS', False), d['OPTIONS']['prepare_threshold'])"
     )
-    url = _url("switchboard")
+    url = database_url("switchboard")
 
     behind = _run({"DATABASE_URL": url, "DATABASE_PGBOUNCER": "true"}, show)
     direct = _run({"DATABASE_URL": url}, show.replace("d['OPTIONS']['prepare_threshold']", "1"))
