@@ -23,7 +23,8 @@ KEY = "switchboard:heartbeat:{prefix}{name}"
 TTL_SECONDS = 600
 
 
-def _client(redis_url: str) -> Any:
+def client(redis_url: str) -> Any:
+    """A Redis client that gives up within a second (health checks, status pages)."""
     import redis
 
     return redis.Redis.from_url(redis_url, socket_connect_timeout=1, socket_timeout=1)
@@ -37,7 +38,7 @@ def _key(name: str) -> str:
 def beat(redis_url: str, name: str, **details: Any) -> None:
     """Record that `name` is alive now, with `details` (JSON) beside the time."""
     payload = json.dumps({"at": time.time(), **details})
-    _client(redis_url).set(_key(name), payload, ex=TTL_SECONDS)
+    client(redis_url).set(_key(name), payload, ex=TTL_SECONDS)
 
 
 def last_seen(redis_url: str, names: list[str]) -> dict[str, dict[str, Any] | None]:
@@ -45,7 +46,7 @@ def last_seen(redis_url: str, names: list[str]) -> dict[str, dict[str, Any] | No
     Raises the Redis client's error when Redis does not answer."""
     if not names:
         return {}
-    values = _client(redis_url).mget([_key(name) for name in names])
+    values = client(redis_url).mget([_key(name) for name in names])
     seen: dict[str, dict[str, Any] | None] = {}
     for name, value in zip(names, values, strict=True):
         try:

@@ -10,14 +10,14 @@ from typing import Any
 
 from django.conf import settings
 
+from lib import heartbeats
+
 KOMBU_PRIORITY_STEPS = [0, 3, 6, 9]
 KOMBU_SEP = "\x06\x16"
 
 
 def redis_client() -> Any:
-    import redis
-
-    return redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1)
+    return heartbeats.client(settings.REDIS_URL)
 
 
 def priority_lists(queue: str) -> list[str]:
