@@ -97,13 +97,19 @@ def campaign_draft(request: AuthenticatedRequest, campaign_id: int) -> HttpRespo
             for name, errors in form.errors.items()
         ]
         return _refused(request, " ".join(problems), status=422, back=back)
+    return _start(
+        request,
+        back,
+        feature=Feature.CAMPAIGN_DRAFT,
+        inbox=campaign.inbox,
+        payload=form.brief(campaign),
+    )
+
+
+def _start(request: AuthenticatedRequest, back: str, **request_fields: Any) -> HttpResponse:
+    """Start an assistant request for this user, or answer why it cannot start."""
     try:
-        started = actions.start_request(
-            feature=Feature.CAMPAIGN_DRAFT,
-            actor=request.user,
-            inbox=campaign.inbox,
-            payload=form.brief(campaign),
-        )
+        started = actions.start_request(actor=request.user, **request_fields)
     except ActionRefused as refused:
         return _refused(request, refused.message, status=refused.status, back=back)
     return _started(request, started, back)
@@ -125,32 +131,26 @@ def reply_tool(request: AuthenticatedRequest, conversation_id: int) -> HttpRespo
             status=422,
             back=back,
         )
-    try:
-        started = actions.start_request(
-            feature=Feature.REWRITE,
-            actor=request.user,
-            inbox=conversation.inbox,
-            payload=form.payload(conversation),
-        )
-    except ActionRefused as refused:
-        return _refused(request, refused.message, status=refused.status, back=back)
-    return _started(request, started, back)
+    return _start(
+        request,
+        back,
+        feature=Feature.REWRITE,
+        inbox=conversation.inbox,
+        payload=form.payload(conversation),
+    )
 
 
 @require_POST
 def summarise(request: AuthenticatedRequest, conversation_id: int) -> HttpResponse:
     conversation = access_conversation(request.user, conversation_id, for_write=True)
     back = reverse("inbox:conversation", args=[conversation.pk])
-    try:
-        started = actions.start_request(
-            feature=Feature.SUMMARY,
-            actor=request.user,
-            inbox=conversation.inbox,
-            payload={"conversation_id": conversation.pk},
-        )
-    except ActionRefused as refused:
-        return _refused(request, refused.message, status=refused.status, back=back)
-    return _started(request, started, back)
+    return _start(
+        request,
+        back,
+        feature=Feature.SUMMARY,
+        inbox=conversation.inbox,
+        payload={"conversation_id": conversation.pk},
+    )
 
 
 # --- Following a request -----------------------------------------------------------------
