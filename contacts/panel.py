@@ -99,6 +99,12 @@ def editable_definitions(user: Any) -> list[AttributeDefinition]:
     ]
 
 
+def filled_attributes(contact: Contact, definitions: list[AttributeDefinition]) -> list[Any]:
+    """The attributes of `definitions` that have a value, in their order (no query: the
+    identities and tags are prefetched)."""
+    return [row for row in profile(contact, definitions) if row.has_value]
+
+
 def panel_context(user: Any, contact: Contact, tab: str, **extra: Any) -> dict[str, Any]:
     tab = tab if tab in TAB_NAMES else "summary"
     prefetch_related_objects([contact], "identities", "tags")
@@ -116,6 +122,8 @@ def panel_context(user: Any, contact: Contact, tab: str, **extra: Any) -> dict[s
         **extra,
     }
     if tab == "summary":
+        # The filled attributes lead the Summary, so agents need not open Profile each time.
+        context["attributes"] = filled_attributes(contact, definitions)
         context.update(summary_context(user, contact, cursor=extra.get("notes_after")))
     elif tab == "identities":
         context.setdefault("identity_form", IdentityForm())
@@ -123,9 +131,8 @@ def panel_context(user: Any, contact: Contact, tab: str, **extra: Any) -> dict[s
         # Two queries: the latest opt-outs and the consent history of the addresses.
         context.update(consent_context(contact, **extra))
     elif tab == "profile":
-        shown = profile(contact, definitions)
-        context["attributes"] = [row for row in shown if row.has_value]
-        context["hidden_count"] = len(shown) - len(context["attributes"])
+        context["attributes"] = filled_attributes(contact, definitions)
+        context["hidden_count"] = len(definitions) - len(context["attributes"])
         # One query: who changed which attribute when (contacts.provenance).
         labels = {d.key: d.display_label for d in AttributeDefinition.objects.all_cached()}
         context["history"] = [
