@@ -13,7 +13,6 @@ from django.db.models import QuerySet
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from contacts.identities import format_phone
@@ -21,6 +20,7 @@ from contacts.models import MIN_SEARCH_LENGTH
 from inbox.access import visible_inboxes
 from inbox.models import Channel, Conversation, ConversationStatus
 from inbox.search import matching, search_page
+from lib.dates import short_moment
 from lib.forms import search_query
 from lib.pagination import Page, paginate
 from lib.replica import from_replica
@@ -146,10 +146,7 @@ def decorate(conversations: list[Conversation]) -> list[Conversation]:
         row.status_label = labels.get(f"status_{conversation.status}", conversation.status)
         row.url = url_pattern.format(conversation.pk)
         row.title = conversation_title(conversation)
-        local = timezone.localtime(conversation.last_message_at)
-        row.time_label = date_format(
-            local, "TIME_FORMAT" if local.date() == today else "j M", use_l10n=True
-        )
+        row.time_label = short_moment(conversation.last_message_at, today=today)
     return conversations
 
 

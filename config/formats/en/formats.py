@@ -20,3 +20,8 @@ TIME_INPUT_FORMATS = ["%H:%M:%S", "%H:%M"]
 DECIMAL_SEPARATOR = "."
 THOUSAND_SEPARATOR = ","
 NUMBER_GROUPING = 3
+
+# Our own names, read by lib.dates: a date in a list or thread without the year ("30 Nov")
+# and with it, for items from another year ("30 Nov 2025").
+DAY_MONTH_FORMAT = "j M"
+DAY_MONTH_YEAR_FORMAT = "j M Y"
