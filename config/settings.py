@@ -38,6 +38,7 @@ from config.observability import (  # noqa: F401 - settings Django reads
     SENTRY_ENVIRONMENT,
     SENTRY_TRACES_SAMPLE_RATE,
 )
+from config.uploads import REPLY_ATTACHMENT_LIMITS, REPLY_MEDIA_LINK_MAX_AGE  # noqa: F401
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -385,9 +386,8 @@ MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 BACKUP_DIR = Path(env.str("BACKUP_DIR", default=str(VAR_DIR / "backups")))
 BACKUP_KEEP_DAYS = _read("BACKUP_KEEP_DAYS", env.int, 14)
 BACKUP_ENCRYPTION_KEY = env.str("BACKUP_ENCRYPTION_KEY", default="")
-# Media (attachments): the file system under MEDIA_ROOT, or with MEDIA_STORAGE=s3 any
-# S3-compatible object store through django-storages, for several web and worker hosts.
-# Files are private (no ACL, no public URL): downloads go through the access-checked view.
+# Media (attachments): MEDIA_ROOT's file system, or any S3-compatible store (MEDIA_STORAGE=s3).
+# Private: served by the access-checked download, to Twilio by a signed, expiring link only.
 MEDIA_STORAGE = _read("MEDIA_STORAGE", env.str, "filesystem")
 if MEDIA_STORAGE not in {"filesystem", "s3"}:
     raise ImproperlyConfigured(f"MEDIA_STORAGE must be filesystem or s3, got {MEDIA_STORAGE!r}.")

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
 from inbox.models import Attachment, Conversation, Inbox, InboxRole, Membership, Message
+from inbox.models.messages import Direction
 
 
 def inbox_role(user: Any, inbox: Inbox) -> str | None:
@@ -112,6 +113,16 @@ def access_attachment(user: Any, attachment_id: int) -> Attachment:
         Attachment.objects.filter(
             message__conversation__in=Conversation.objects.visible_to(user)
         ).exclude(file=""),
+        pk=attachment_id,
+    )
+
+
+def access_outbound_attachment(attachment_id: int) -> Attachment:
+    """A stored file of one of our outbound messages, for a provider holding a signed link
+    to it (inbox.channels.twilio.reply_media checked the link; there is no user). 404 for a
+    customer's file, a file not stored, or an unknown id."""
+    return get_object_or_404(
+        Attachment.objects.filter(message__direction=Direction.OUTBOUND).exclude(file=""),
         pk=attachment_id,
     )
 

@@ -75,10 +75,11 @@ def _form_error(request: AuthenticatedRequest, form: Any) -> None:
 @refusals
 def reply(request: AuthenticatedRequest, conversation_id: int) -> HttpResponse:
     conversation = access_conversation(request.user, conversation_id, for_write=True)
-    form = ReplyForm(request.POST)
+    form = ReplyForm(request.POST, request.FILES, channel=conversation.channel)
     if not form.is_valid():
+        # A refused file (its kind, its size) sends nothing; what was typed stays in the box.
         _form_error(request, form)
-        return _back(request, conversation.pk, status=422)
+        return _back(request, conversation.pk, status=422, draft=request.POST.get("body", ""))
     typed = form.cleaned_data["body"]
     try:
         check_template(typed)
@@ -88,7 +89,11 @@ def reply(request: AuthenticatedRequest, conversation_id: int) -> HttpResponse:
         messages.error(request, refused.message)
         return _back(request, conversation.pk, status=422, draft=typed)
     actions.reply(
-        conversation, body=body, actor=request.user, client_id=form.cleaned_data["client_id"]
+        conversation,
+        body=body,
+        actor=request.user,
+        client_id=form.cleaned_data["client_id"],
+        files=form.cleaned_data["files"],
     )
     return _back(request, conversation.pk)
 

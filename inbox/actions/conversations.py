@@ -3,6 +3,7 @@ mark it read; and the one outbound path every message takes (`queue_outbound`). 
 is atomic and writes a ConversationEvent; deliveries are enqueued only after commit."""
 
 import uuid
+from collections.abc import Sequence
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
@@ -15,6 +16,7 @@ from inbox.access import rights_in
 from inbox.hooks import run_status_change
 from inbox.language import guess_language
 from inbox.models import (
+    Attachment,
     Comment,
     Conversation,
     ConversationEvent,
@@ -25,6 +27,7 @@ from inbox.models import (
     Message,
     ReadMarker,
 )
+from inbox.reply_files import ReplyFile
 from inbox.tasks import enqueue_delivery
 from lib.errors import ActionRefused
 from lib.events import emit
@@ -59,16 +62,22 @@ def preview(body: str) -> str:
 
 @transaction.atomic
 def reply(
-    conversation: Conversation, *, body: str, actor: User, client_id: uuid.UUID | None = None
+    conversation: Conversation,
+    *,
+    body: str,
+    actor: User,
+    client_id: uuid.UUID | None = None,
+    files: Sequence[ReplyFile] = (),
 ) -> Message:
-    """Store an agent's reply as `queued` and hand it to delivery after commit.
+    """Store an agent's reply as `queued`, with its checked `files` (inbox.reply_files) as
+    attachments, and hand it to delivery after commit.
 
     Refused (PermissionDenied) when the inbox's mode does not let `actor` reply — in
     assignment mode only the assignee may. A repeated `client_id` (double submit) returns
-    the message stored the first time instead of a second one.
+    the message stored the first time instead of a second one (its files stored once).
     """
     body = body.strip()
-    if not body:
+    if not body and not files:
         raise ValidationError({"body": [_("Write a reply first.")]})
     if len(body) > MAX_BODY:
         raise ValidationError({"body": [_("The reply is too long.")]})
@@ -84,7 +93,7 @@ def reply(
     rights = rights_in(actor, conversation)
     if not rights.can_reply:
         raise PermissionDenied(rights.reply_blocked_reason)
-    return queue_outbound(conversation, body=body, actor=actor, client_id=client_id)
+    return queue_outbound(conversation, body=body, actor=actor, client_id=client_id, files=files)
 
 
 def queue_outbound(
@@ -93,10 +102,12 @@ def queue_outbound(
     body: str,
     actor: User | None,
     client_id: uuid.UUID | None = None,
+    files: Sequence[ReplyFile] = (),
 ) -> Message:
     """The one path of every outbound message (actor None: Switchboard itself, e.g. an
-    opt-out confirmation): a `queued` row, delivered after commit by
-    inbox.tasks.deliver_message. The caller holds the transaction and checked the rights."""
+    opt-out confirmation): a `queued` row with its attachments (files written to the default
+    storage), delivered after commit by inbox.tasks.deliver_message. The caller holds the
+    transaction and checked the rights (and the files, inbox.reply_files)."""
     now = timezone.now()
     message = Message.objects.create(
         conversation=conversation,
@@ -109,7 +120,17 @@ def queue_outbound(
         created_at=now,
         due_at=now,
     )
-    conversation.touch(last_message_at=now, last_message_preview=preview(body), waiting_since=None)
+    for file in files:
+        attachment = Attachment(
+            message=message,
+            filename=file.filename,
+            content_type=file.kind.content_type,
+            size=file.size,
+        )
+        attachment.file.save(file.filename, file.upload, save=False)
+        attachment.save()
+    shown = body or ", ".join(file.filename for file in files)
+    conversation.touch(last_message_at=now, last_message_preview=preview(shown), waiting_since=None)
     ConversationEvent.objects.record(
         conversation, ConversationEvent.Kind.REPLY_SENT, actor=actor, message=message.pk
     )

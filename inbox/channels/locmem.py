@@ -16,6 +16,7 @@ class Sent:
     from_: str
     body: str
     sid: str
+    attachments: tuple[str, ...] = ()  # the filenames of the message's attachments
 
 
 outbox: list[Sent] = []
@@ -33,8 +34,11 @@ def send(message: Message) -> SendResult:
     conversation = message.conversation
     sender = conversation.inbox_channel.address if conversation.inbox_channel else ""
     sid = f"SM{uuid.uuid4().hex}"
+    names = tuple(message.attachments.order_by("pk").values_list("filename", flat=True))
     outbox.append(
-        Sent(message.pk, conversation.channel, conversation.address, sender, message.body, sid)
+        Sent(
+            message.pk, conversation.channel, conversation.address, sender, message.body, sid, names
+        )
     )
     return SendResult(provider="twilio", provider_message_id=sid)
 

@@ -2,8 +2,9 @@
 
 It speaks just enough of the Messages API for the twilio library: `POST
 /2010-04-01/Accounts/<sid>/Messages.json` (basic auth with the account SID and auth token)
-records the form and answers 201 with a message resource, SID "SM" + 32 hex digits, status
-"queued". A script decides how the next requests are answered instead:
+records the form (and every `MediaUrl`, in `accepted_media`) and answers 201 with a message
+resource, SID "SM" + 32 hex digits, status "queued". A script decides how the next requests
+are answered instead:
 
     fake.then(Error(429, 20429, "Too Many Requests"))   # refused with Twilio's error JSON
     release = fake.then_hang()                          # recorded, answered after release.set()
@@ -79,6 +80,8 @@ class FakeTwilio:
         self.requests: list[dict[str, str]] = []  # every Messages POST, refused ones too
         self.request_times: list[float] = []  # time.monotonic() of each of them
         self.accepted: list[dict[str, str]] = []  # those taken (answered, hung or dropped)
+        # The MediaUrl values of each accepted POST, in order (a form may repeat the field).
+        self.accepted_media: list[list[str]] = []
         self.media_requests: list[str] = []  # paths of every media GET
         self._script: deque[Behaviour] = deque()
         self._media: dict[str, Media] = {}
@@ -155,12 +158,15 @@ class FakeTwilio:
                 self._hangs.append(behaviour)
             return behaviour
 
-    def _record(self, form: dict[str, str], *, accepted: bool) -> None:
+    def _record(
+        self, form: dict[str, str], *, accepted: bool, media: list[str] | None = None
+    ) -> None:
         with self._lock:
             self.requests.append(form)
             self.request_times.append(time.monotonic())
             if accepted:
                 self.accepted.append(form)
+                self.accepted_media.append(media or [])
 
 
 class _Server(ThreadingHTTPServer):
@@ -181,7 +187,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
-        form = dict(parse_qsl(self.rfile.read(length).decode(), keep_blank_values=True))
+        pairs = parse_qsl(self.rfile.read(length).decode(), keep_blank_values=True)
+        form = dict(pairs)
+        media = [value for key, value in pairs if key == "MediaUrl"]
         match = MESSAGES.match(self.path.split("?")[0])
         if match is None or match["sid"] != self.fake.account_sid:
             self._error(404, 20404, "The requested resource was not found")
@@ -196,7 +204,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         sid = f"SM{uuid.uuid4().hex}"
         form["Sid"] = sid
-        self.fake._record(form, accepted=True)
+        self.fake._record(form, accepted=True, media=media)
         if behaviour == DROP:
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)

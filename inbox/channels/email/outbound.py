@@ -166,7 +166,7 @@ def build_email(
     if references:
         headers["References"] = " ".join(f"<{ref}>" for ref in references)
     from_address = Address(display_name=conversation.inbox.name, addr_spec=sender.address)
-    return EmailMultiAlternatives(
+    email = EmailMultiAlternatives(
         subject=subject_for(conversation),
         body=message.body,
         from_email=str(from_address),
@@ -175,6 +175,12 @@ def build_email(
         headers=headers,
         connection=connection,
     )
+    # A reply's files (checked by content when attached, inbox.reply_files) go as real
+    # attachments, under the names and types they were stored with.
+    for attachment in message.attachments.exclude(file="").order_by("pk"):
+        with attachment.file.open("rb") as file:
+            email.attach(attachment.filename, file.read(), attachment.content_type)
+    return email
 
 
 # --- Sending ----------------------------------------------------------------------------------
@@ -187,6 +193,8 @@ def send(message: Message) -> SendResult:
         email = build_email(message, sender, connection)
     except ValueError as exc:  # an address or name that cannot go into a header
         raise PermanentFailure(f"The e-mail could not be composed: {exc}", "invalid") from exc
+    except OSError as exc:  # the storage did not give an attachment back (nothing was sent)
+        raise TransientFailure(f"An attachment could not be read: {exc}", "storage") from exc
     hand_over(email, connection)
     return SendResult(
         provider=PROVIDER, provider_message_id=message_id_for(message, sender.address)

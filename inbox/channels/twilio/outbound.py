@@ -24,6 +24,7 @@ from inbox.channels import (
     UnknownOutcome,
     sender_of,
 )
+from inbox.channels.twilio.reply_media import media_link
 from inbox.models import Channel, Message
 
 TIMEOUT_SECONDS = 15
@@ -58,6 +59,8 @@ def status_callback_url(message: Message) -> str:
 
 
 def send(message: Message) -> SendResult:
+    """A conversation's message, its attachments as MediaUrls (an MMS, or WhatsApp media):
+    signed links to Switchboard that Twilio fetches (inbox.channels.twilio.reply_media)."""
     conversation = message.conversation
     sender = sender_of(message)
     return send_text(
@@ -66,18 +69,29 @@ def send(message: Message) -> SendResult:
         from_=sender.address,
         body=message.body,
         status_callback=status_callback_url(message),
+        media_urls=[media_link(a) for a in message.attachments.exclude(file="").order_by("pk")],
     )
 
 
-def send_text(channel: str, *, to: str, from_: str, body: str, status_callback: str) -> SendResult:
+def send_text(
+    channel: str,
+    *,
+    to: str,
+    from_: str,
+    body: str,
+    status_callback: str,
+    media_urls: list[str] | None = None,
+) -> SendResult:
     """One SMS or WhatsApp message through Twilio — a conversation's message or a campaign's
     (campaigns.senders) — with trouble sorted as delivery expects (inbox.channels)."""
+    media = {"media_url": media_urls} if media_urls else {}
     try:
         sent = client().messages.create(
             to=address(channel, to),
             from_=address(channel, from_),
             body=body,
             status_callback=status_callback,
+            **media,
         )
     except TwilioRestException as exc:
         reason = f"Twilio {exc.status}: {exc.msg}"
