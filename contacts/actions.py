@@ -322,6 +322,43 @@ def promote_contact(contact: Contact, *, actor: Any) -> None:
 
 
 @transaction.atomic
+def create_from_ephemeral(contact: Contact, *, first_name: str, last_name: str, actor: Any) -> None:
+    """Create the real contact of a new sender from the temporary one that holds their
+    address: it gets the names and becomes curated, so it stops expiring. Done in place, so
+    the address, its conversations and history stay with it (a second contact would find
+    the address taken). Needs the right to add contacts; promoting as it is, unnamed, is
+    promote_contact's (a manager's) right."""
+    require(actor, "add")
+    if contact.kind != ContactKind.EPHEMERAL:
+        raise ActionRefused(_("Only a temporary contact can become a new contact this way."))
+    first_name, last_name = first_name.strip()[:100], last_name.strip()[:100]
+    if not first_name and not last_name:
+        raise ActionRefused(_("Give the new contact a first or a last name."))
+    changed = {
+        key: [getattr(contact, key), value]
+        for key, value in (("first_name", first_name), ("last_name", last_name))
+        if getattr(contact, key) != value
+    }
+    by = writer_label(actor)
+    contact.first_name, contact.last_name = first_name, last_name
+    contact.kind, contact.expires_at = ContactKind.CURATED, None
+    stamp(contact, changed, by=by, writer=Writer.AGENT)
+    contact.version += 1
+    contact.save()
+    _event(
+        contact,
+        ContactEvent.Kind.CREATED,
+        actor,
+        contact_kind=ContactKind.CURATED,
+        from_ephemeral=True,
+        changes=changed,
+        by=by,
+        writer=Writer.AGENT,
+    )
+    _emit_updated(contact, "kind", *changed)
+
+
+@transaction.atomic
 def block_contact(contact: Contact, *, reason: str, actor: Any) -> None:
     """Inbound from the contact's identities is kept but flagged and not routed; nothing is
     sent to it. The reason is shown wherever that matters."""

@@ -24,6 +24,7 @@ def contact_panel_context(
         "address": display_address(conversation),
         "can_link": can_link,
         "can_create_contact": can_link and user.has_perm("contacts.add_contact"),
+        "can_promote": can_link and user.has_perm("contacts.promote_contact"),
         "contact_query": contact_query,
         "search_too_short": 0 < len(contact_query) < MIN_SEARCH_LENGTH,
         "candidates": [],

@@ -15,6 +15,7 @@ from accounts.models import Organisation, User
 from contacts import actions as contact_actions
 from contacts.access import access_contact, require
 from contacts.identities import CHANNEL_KINDS
+from contacts.models import ContactKind
 from contacts.panel import panel_context
 from inbox import actions
 from inbox.access import access_attachment, access_conversation, access_message
@@ -209,10 +210,34 @@ def set_status(request: AuthenticatedRequest, conversation_id: int) -> HttpRespo
 
 
 @require_POST
+@refusals
 def contact_confirm(request: AuthenticatedRequest, conversation_id: int) -> HttpResponse:
+    """Confirm the linked contact; a temporary one is confirmed by creating the contact from
+    it (`keep=create` with names) or promoting it (`keep=promote`) in the same step."""
     conversation = access_conversation(request.user, conversation_id, for_write=True)
-    linking.confirm_contact(conversation, actor=request.user)
-    messages.success(request, _("Contact confirmed."))
+    keep = linking.KEEPS.get(request.POST.get("keep", ""), "")
+    form = NewContactForm(request.POST)
+    form.is_valid()
+    was_temporary = (
+        conversation.contact is not None and conversation.contact.kind == ContactKind.EPHEMERAL
+    )
+    linking.confirm_contact(
+        conversation,
+        actor=request.user,
+        keep=keep,
+        first_name=form.cleaned_data.get("first_name", ""),
+        last_name=form.cleaned_data.get("last_name", ""),
+    )
+    if was_temporary and keep == linking.KEEP_CREATE:
+        messages.success(
+            request, _("%(name)s is created and linked.") % {"name": conversation.contact}
+        )
+    elif was_temporary:
+        messages.success(
+            request, _("%(name)s is now a curated contact.") % {"name": conversation.contact}
+        )
+    else:
+        messages.success(request, _("Contact confirmed."))
     return _back(request, conversation.pk, contact_panel=True)
 
 

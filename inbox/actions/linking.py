@@ -1,12 +1,17 @@
 """Which contact a conversation belongs to: confirm, unlink, link another (seed 004)."""
 
+from typing import Literal
+
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from accounts.models import User
+from contacts import actions as contact_actions
 from contacts.models import Contact, ContactKind
 from inbox.access import inbox_role
 from inbox.models import ContactState, Conversation, ConversationEvent
+from lib.errors import ActionRefused
 
 
 def _require_link_right(actor: User, conversation: Conversation) -> None:
@@ -16,12 +21,48 @@ def _require_link_right(actor: User, conversation: Conversation) -> None:
         raise PermissionDenied
 
 
+# How a temporary contact becomes a real one when its link is confirmed.
+KEEP_CREATE = "create"  # name it: the contact is created from it (the right to add contacts)
+KEEP_PROMOTE = "promote"  # keep it as it is, curated (a manager's right to promote)
+Keep = Literal["", "create", "promote"]
+KEEPS: dict[str, Keep] = {KEEP_CREATE: "create", KEEP_PROMOTE: "promote"}
+
+
 @transaction.atomic
-def confirm_contact(conversation: Conversation, *, actor: User) -> None:
-    """The agent confirms that the linked contact is the right person."""
+def confirm_contact(
+    conversation: Conversation,
+    *,
+    actor: User,
+    keep: Keep = "",
+    first_name: str = "",
+    last_name: str = "",
+) -> None:
+    """The agent confirms that the automatically linked contact is the right person.
+
+    A temporary (ephemeral) contact would still expire after a plain confirmation, so it is
+    confirmed only together with `keep`: KEEP_CREATE creates the contact from it with the
+    names given, KEEP_PROMOTE promotes it as it is; without either the action refuses
+    (ActionRefused), as it does a promotion by someone without that right (PermissionDenied
+    with the reason). Writes a contact_confirmed event; nothing when there is no contact."""
     _require_link_right(actor, conversation)
-    if conversation.contact_id is None:
+    contact = conversation.contact
+    if contact is None:
         return
+    if contact.kind == ContactKind.EPHEMERAL:
+        if keep == KEEP_CREATE:
+            contact_actions.create_from_ephemeral(
+                contact, first_name=first_name, last_name=last_name, actor=actor
+            )
+        elif keep == KEEP_PROMOTE:
+            if not actor.has_perm("contacts.promote_contact"):
+                raise PermissionDenied(
+                    _("Only managers may promote a temporary contact; create the contact instead.")
+                )
+            contact_actions.promote_contact(contact, actor=actor)
+        else:
+            raise ActionRefused(
+                _("This is a temporary contact: create the contact or promote it to confirm it.")
+            )
     conversation.touch(contact_state=ContactState.CONFIRMED)
     ConversationEvent.objects.record(
         conversation,
