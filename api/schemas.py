@@ -47,6 +47,9 @@ class IdentityOut(Schema):
     source: str
     first_seen_at: datetime
     last_seen_at: datetime
+    # Several contacts hold this address (shared in Switchboard): a sender matching it is
+    # ambiguous, and a batch upsert by it alone answers "ambiguous".
+    shared: bool
 
 
 class IdentityIn(Strict):

@@ -34,19 +34,37 @@ from contacts.models import (
     Tag,
 )
 from contacts.provenance import Writer, ownership_error, stamp, writer_label
+
+# Moving and removing identifiers live beside sharing them; callers use them from here.
+from contacts.sharing import (  # noqa: F401
+    addresses_of,
+    claim_identity,
+    holders,
+    remove_identity,
+    settle_sharing,
+)
 from lib.errors import ActionRefused
 from lib.events import emit
 
 
 class IdentityTaken(ActionRefused):
-    """The address already belongs to another contact; it can be claimed instead."""
+    """The address already belongs to another contact (or several share it): it can be
+    claimed (moved) or shared instead (contacts.sharing). `identity` is the first holder's
+    row, `holders` every active holder's."""
 
-    def __init__(self, identity: Identity) -> None:
-        super().__init__(
-            _("%(address)s already belongs to %(name)s.")
-            % {"address": identity.display_value, "name": identity.contact}
-        )
+    def __init__(self, identity: Identity, holders: Sequence[Identity] = ()) -> None:
+        self.holders = list(holders) or [identity]
+        names = ", ".join(str(row.contact) for row in self.holders)
+        if len(self.holders) > 1:
+            text = _("%(address)s is shared by %(names)s.")
+        else:
+            text = _("%(address)s already belongs to %(names)s.")
+        super().__init__(text % {"address": identity.display_value, "names": names})
         self.identity = identity
+
+    @property
+    def is_shared(self) -> bool:
+        return len(self.holders) > 1
 
 
 def _event(contact: Contact, kind: str, actor: Any, **data: Any) -> ContactEvent:
@@ -98,9 +116,8 @@ def create_contact(
 
 def _attach_identity(contact: Contact, *, kind: str, value: str, source: str) -> Identity:
     normalised = normalise(kind, value)
-    existing = Identity.objects.filter(kind=kind, normalised=normalised).select_related("contact")
-    if existing_identity := existing.first():
-        raise IdentityTaken(existing_identity)
+    if taken := holders(kind, normalised):
+        raise IdentityTaken(taken[0], taken)
     try:
         with transaction.atomic():
             return Identity.objects.create(
@@ -112,9 +129,7 @@ def _attach_identity(contact: Contact, *, kind: str, value: str, source: str) ->
             )
     except IntegrityError:
         # Someone stored the same address a moment ago; report it like any taken address.
-        raise IdentityTaken(
-            Identity.objects.select_related("contact").get(kind=kind, normalised=normalised)
-        ) from None
+        raise IdentityTaken(holders(kind, normalised)[0]) from None
 
 
 @transaction.atomic
@@ -137,9 +152,8 @@ def create_ephemeral_contact(*, kind: str, value: str, normalised: str) -> Ident
                 source=IdentitySource.INBOUND,
             )
     except IntegrityError:
-        raise IdentityTaken(
-            Identity.objects.select_related("contact").get(kind=kind, normalised=normalised)
-        ) from None
+        # The unshared address's one row, stored by the concurrent first message.
+        raise IdentityTaken(holders(kind, normalised)[0]) from None
     _event(contact, ContactEvent.Kind.CREATED, None, contact_kind=ContactKind.EPHEMERAL)
     emit(Organisation.SINGLETON_ID, "contact.created", {"contact": contact.pk}, personal=True)
     return identity
@@ -171,52 +185,6 @@ def add_identity(contact: Contact, *, kind: str, value: str, actor: Any) -> Iden
     _event(contact, ContactEvent.Kind.IDENTITY_ADDED, actor, identity=str(identity))
     _emit_updated(contact, "identities")
     return identity
-
-
-@transaction.atomic
-def claim_identity(contact: Contact, *, identity: Identity, actor: Any) -> Contact:
-    """Move an identifier from its current owner to `contact`; returns the previous owner."""
-    require(actor, "edit")
-    identity = (
-        Identity.objects.select_for_update(of=("self",))
-        .select_related("contact")
-        .get(pk=identity.pk)
-    )
-    previous = identity.contact
-    if previous.pk == contact.pk:
-        raise ActionRefused(_("This identifier already belongs to this contact."))
-    identity.contact = contact
-    identity.save(update_fields=["contact"])
-    _bump(contact)
-    _bump(previous)
-    _event(
-        contact,
-        ContactEvent.Kind.IDENTITY_CLAIMED,
-        actor,
-        identity=str(identity),
-        from_contact=previous.pk,
-    )
-    _event(
-        previous,
-        ContactEvent.Kind.IDENTITY_LOST,
-        actor,
-        identity=str(identity),
-        to_contact=contact.pk,
-    )
-    _emit_updated(contact, "identities")
-    _emit_updated(previous, "identities")
-    return previous
-
-
-@transaction.atomic
-def remove_identity(identity: Identity, *, actor: Any) -> None:
-    require(actor, "edit")
-    contact = identity.contact
-    label = str(identity)
-    identity.delete()
-    _bump(contact)
-    _event(contact, ContactEvent.Kind.IDENTITY_REMOVED, actor, identity=label)
-    _emit_updated(contact, "identities")
 
 
 @transaction.atomic
@@ -452,6 +420,8 @@ def delete_contact(contact: Contact, *, actor: Any) -> DeletedContact:
     _forget_identities_taken_from_others(contact)
     with erasing(contact, "delete"):
         contact.delete()
+    # Only the deleted contact's rows went: whoever shared an address with it keeps theirs.
+    settle_sharing(addresses_of(identities))
     emit(
         Organisation.SINGLETON_ID,
         "contact.deleted",
@@ -466,11 +436,15 @@ def anonymise_contact(contact: Contact, *, actor: Any) -> None:
     history (scrubbed of personal values) for reports."""
     require(actor, "delete")
     contact = Contact.objects.select_for_update().get(pk=contact.pk)
+    addresses = addresses_of(
+        Identity.objects.filter(contact__in=[contact, *contact.absorbed.all()])
+    )
     with erasing(contact, "anonymise"):
         for absorbed in contact.absorbed.all():
             with erasing(absorbed, "delete"):
                 absorbed.delete()
     contact.identities.all().delete()
+    settle_sharing(addresses)
     contact.tags.clear()
     for field in FIELD_KEYS:
         setattr(contact, field, "")

@@ -12,11 +12,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.http import AuthenticatedRequest
-from contacts import actions
+from contacts import actions, sharing
 from contacts.access import access_contact, access_identity, require
 from contacts.forms import IdentityForm
 from contacts.matching import match_contacts
-from contacts.models import MIN_SEARCH_LENGTH, Contact
+from contacts.models import MIN_SEARCH_LENGTH, Contact, Identity
 from contacts.panel import panel_context
 from contacts.views import _back_to_panel
 from lib.forms import chosen_id, search_query
@@ -29,10 +29,12 @@ CANDIDATES_SHOWN = 50
 
 @limit_searches("q")
 def identities(request: AuthenticatedRequest, contact_id: int) -> HttpResponse:
-    """The Identities tab: list, add (with claim when taken) and search for duplicates."""
+    """The Identities tab: list, add (with claim or share when taken) and search for
+    duplicates."""
     contact = access_contact(request.user, contact_id)
     form = IdentityForm(request.POST or None)
     taken = None
+    holders: list[Identity] = []
     status = 200
     if request.method == "POST":
         require(request.user, "edit")
@@ -45,7 +47,7 @@ def identities(request: AuthenticatedRequest, contact_id: int) -> HttpResponse:
                     actor=request.user,
                 )
             except actions.IdentityTaken as exc:
-                taken = exc.identity
+                taken, holders = exc.identity, exc.holders
                 status = 409
             except ValidationError as invalid:
                 form.add_error("value", invalid)
@@ -63,6 +65,9 @@ def identities(request: AuthenticatedRequest, contact_id: int) -> HttpResponse:
         "identities",
         identity_form=form,
         taken=taken,
+        taken_holders=holders,
+        # Held by this contact already: nothing to claim or share.
+        taken_here=any(row.contact_id == contact.pk for row in holders),
         **duplicate_search(request, contact),
     )
     return render_page(
@@ -97,6 +102,24 @@ def identity_claim(request: AuthenticatedRequest, contact_id: int) -> HttpRespon
             request,
             _("%(identity)s now belongs to %(name)s; it was taken from %(previous)s.")
             % {"identity": identity.display_value, "name": contact, "previous": previous},
+        )
+    return _back_to_panel(request, contact, "identities")
+
+
+@require_POST
+def identity_share(request: AuthenticatedRequest, contact_id: int) -> HttpResponse:
+    """ "Share it": the contact gets another contact's address too; both keep it."""
+    contact = access_contact(request.user, contact_id, right="edit")
+    identity = access_identity(request.user, chosen_id(request.POST, "identity") or 0)
+    try:
+        sharing.share_identity(contact, identity=identity, actor=request.user)
+    except actions.ActionRefused as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(
+            request,
+            _("%(identity)s is shared by %(name)s and %(other)s now.")
+            % {"identity": identity.display_value, "name": contact, "other": identity.contact},
         )
     return _back_to_panel(request, contact, "identities")
 

@@ -10,14 +10,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import ForeignKey, Model
+from django.db.models import Exists, ForeignKey, Model, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Organisation
 from contacts.access import require
 from contacts.attributes import FIELD_KEYS
-from contacts.models import AttributeDefinition, Contact, ContactEvent, ContactKind, Tag
+from contacts.models import AttributeDefinition, Contact, ContactEvent, ContactKind, Identity, Tag
+from contacts.sharing import addresses_of, settle_sharing
 from lib.errors import ActionRefused
 from lib.events import emit
 
@@ -156,9 +157,14 @@ def merge_contacts(
     )
     survivor.tags.add(*added_tags)
 
+    # An address both contacts hold (shared) stays once: the absorbed contact's row stays
+    # with it, out of matching, for an undo (contacts.sharing).
+    duplicates = _duplicate_identities(survivor, absorbed)
     moved: dict[str, list[int]] = {}
     for label, model, field_name in _moving_relations():
         rows = model._default_manager.filter(**{field_name: absorbed})
+        if model is Identity:
+            rows = rows.exclude(pk__in=duplicates)
         ids = list(rows.values_list("pk", flat=True))
         if ids:
             rows.update(**{field_name: survivor})
@@ -171,6 +177,7 @@ def merge_contacts(
     survivor.save()
     absorbed.merged_into = survivor
     absorbed.save(update_fields=["merged_into"])
+    settle_sharing(addresses_of(Identity.objects.filter(pk__in=duplicates)))
 
     emit(
         Organisation.SINGLETON_ID,
@@ -190,6 +197,16 @@ def merge_contacts(
             "added_tags": added_tags,
             "version_after": survivor.version,
         },
+    )
+
+
+def _duplicate_identities(survivor: Contact, absorbed: Contact) -> list[int]:
+    """The absorbed contact's rows of addresses the survivor holds too."""
+    held = Identity.objects.filter(
+        contact=survivor, kind=OuterRef("kind"), normalised=OuterRef("normalised")
+    )
+    return list(
+        Identity.objects.filter(contact=absorbed).filter(Exists(held)).values_list("pk", flat=True)
     )
 
 
@@ -239,6 +256,8 @@ def undo_merge(event: ContactEvent, *, actor: Any) -> Contact:
     absorbed.merged_into = None
     absorbed.updated_at = timezone.now()
     absorbed.save(update_fields=["merged_into", "updated_at"])
+    # The addresses both held are shared again.
+    settle_sharing(addresses_of(absorbed.identities.all()))
     ContactEvent.objects.create(
         contact=survivor,
         kind=ContactEvent.Kind.MERGE_UNDONE,

@@ -190,8 +190,16 @@ class IdentitySource(models.TextChoices):
     CRM = "crm", _("CRM")
 
 
+class IdentityQuerySet(models.QuerySet["Identity"]):
+    def holding(self, kind: str, normalised: str) -> "IdentityQuerySet":
+        """Every row of one address: its owner's, or each sharer's (the address index)."""
+        return self.filter(kind=kind, normalised=normalised)
+
+
 class Identity(models.Model):
-    """One identifier of a contact. (kind, normalised) is unique: one owner per address."""
+    """One identifier of a contact. An address has one owner, unless agents chose to share
+    it ("Share it": a family landline, a company switchboard, an info@ mailbox): then every
+    sharer has its own row, marked `shared`. One row per (contact, kind, normalised)."""
 
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="identities")
     kind = models.CharField(_("kind"), max_length=16, choices=IdentityKind.choices)
@@ -203,13 +211,28 @@ class Identity(models.Model):
     )
     first_seen_at = models.DateTimeField(default=timezone.now)
     last_seen_at = models.DateTimeField(default=timezone.now)
+    # Several contacts hold this address (contacts.sharing keeps it true of every row of the
+    # address, and of no row that is the address's only one among active contacts).
+    shared = models.BooleanField(_("shared"), default=False, db_default=False)
+
+    objects: ClassVar[IdentityQuerySet] = IdentityQuerySet.as_manager()  # type: ignore[assignment]
 
     class Meta:
         verbose_name = _("identifier")
         verbose_name_plural = _("identifiers")
         ordering = ["kind", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["kind", "normalised"], name="identity_unique_address")
+            # Leading (kind, normalised): the index that matching uses, shared rows included.
+            models.UniqueConstraint(
+                fields=["kind", "normalised", "contact"], name="identity_unique_per_contact"
+            ),
+            # An address nobody chose to share still has one owner: two first messages from
+            # an unknown sender at once make one contact, a batch racing another one conflict.
+            models.UniqueConstraint(
+                fields=["kind", "normalised"],
+                condition=Q(shared=False),
+                name="identity_unique_unshared",
+            ),
         ]
         indexes = [models.Index(fields=["normalised"], name="identity_normalised_idx")]
 
@@ -374,6 +397,7 @@ class ContactEvent(models.Model):
         UPDATED = "updated", _("Profile updated")
         IDENTITY_ADDED = "identity_added", _("Identifier added")
         IDENTITY_CLAIMED = "identity_claimed", _("Identifier claimed")
+        IDENTITY_SHARED = "identity_shared", _("Identifier shared with another contact")
         IDENTITY_LOST = "identity_lost", _("Identifier moved to another contact")
         IDENTITY_REMOVED = "identity_removed", _("Identifier removed")
         MERGED = "merged", _("Contacts merged")

@@ -12,7 +12,8 @@ def remove_expired_ephemeral_contacts(batch_size: int = 500) -> int:
     a contact that gained a conversation or was promoted meanwhile survives. Returns how
     many were removed.
     """
-    from contacts.models import Contact
+    from contacts.models import Contact, Identity
+    from contacts.sharing import addresses_of, settle_sharing
 
     removed = 0
     while True:
@@ -24,7 +25,10 @@ def remove_expired_ephemeral_contacts(batch_size: int = 500) -> int:
             )
             if not ids:
                 return removed
+            addresses = addresses_of(Identity.objects.filter(contact_id__in=ids))
             Contact.objects.expired_ephemeral().filter(pk__in=ids).delete()
+            # Whoever shared an address with an expired contact keeps it, alone now.
+            settle_sharing(addresses)
             removed += len(ids)
 
 

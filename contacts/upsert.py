@@ -125,8 +125,9 @@ def upsert_contacts(
 # --- Matching and applying -----------------------------------------------------------------
 
 
-def _lookup(prepared: list[Prepared], *, lock: bool) -> dict[Key, Identity]:
-    """Every existing identity of the batch's identifiers, with its contact: one query."""
+def _lookup(prepared: list[Prepared], *, lock: bool) -> dict[Key, list[Identity]]:
+    """Every existing identity of the batch's identifiers, with its contact: one query. An
+    address several contacts share (contacts.sharing) has a row per sharer."""
     externals = {p.external for p in prepared if p.external and not p.errors}
     emails = {p.email for p in prepared if p.email and not p.errors}
     phones = {p.phone for p in prepared if p.phone and not p.errors}
@@ -145,7 +146,10 @@ def _lookup(prepared: list[Prepared], *, lock: bool) -> dict[Key, Identity]:
     if lock:
         # The matched contacts stay as read until the batch commits (no lost update).
         rows = rows.select_for_update(of=("contact",))
-    return {(row.kind, row.normalised): row for row in rows}
+    found: dict[Key, list[Identity]] = defaultdict(list)
+    for row in rows.filter(contact__merged_into__isnull=True).order_by("id"):
+        found[(row.kind, row.normalised)].append(row)
+    return dict(found)
 
 
 def _run(
@@ -159,7 +163,7 @@ def _run(
     write: bool,
 ) -> list[UpsertResult]:
     found = _lookup(prepared, lock=write)
-    contacts = {identity.contact_id: identity.contact for identity in found.values()}
+    contacts = {row.contact_id: row.contact for rows in found.values() for row in rows}
     tag_names: dict[int, list[str]] = defaultdict(list)
     if contacts and any(p.tags for p in prepared):
         for contact_id, name in Contact.tags.through.objects.filter(
@@ -224,16 +228,15 @@ def _run(
 
 
 def _match(
-    p: Prepared, found: dict[Key, Identity], claimed: dict[Key, Any], result: UpsertResult
+    p: Prepared, found: dict[Key, list[Identity]], claimed: dict[Key, Any], result: UpsertResult
 ) -> Any:
     """The contact the item updates (its id), None for a new one; errors on the result."""
     decided: Any = None
     candidates: set[Any] = set()
     for keys in p.levels:
-        owners = set()
+        owners: set[Any] = set()
         for key in keys:
-            if key in found:
-                owners.add(found[key].contact_id)
+            owners.update(row.contact_id for row in found.get(key, ()))
             if key in claimed:
                 owners.add(claimed[key])
         if not owners:
@@ -329,7 +332,7 @@ def _apply(
 
 
 def _attach(
-    p: Prepared, change: Change, found: dict[Key, Identity], writer: str, now: datetime
+    p: Prepared, change: Change, found: dict[Key, list[Identity]], writer: str, now: datetime
 ) -> None:
     """The item's identifiers the contact does not hold yet become its identities."""
     held = {(i.kind, i.normalised) for i in change.identities}
@@ -355,17 +358,15 @@ def _attach(
 
 
 def _latest_consents(
-    prepared: list[Prepared], found: dict[Key, Identity]
+    prepared: list[Prepared], found: dict[Key, list[Identity]]
 ) -> dict[tuple[int, str], Consent]:
     """The latest consent row per (identity, purpose) of the batch's existing identities that
     an item gives consent for: one query, and only when an item does."""
-    ids = set()
+    ids: set[int] = set()
     for p in prepared:
         if p.consent is None or p.errors:
             continue
-        key = _consent_key(p)
-        if key in found:
-            ids.add(found[key].pk)
+        ids.update(row.pk for row in found.get(_consent_key(p), ()))
     if not ids:
         return {}
     latest: dict[tuple[int, str], Consent] = {}
@@ -388,7 +389,7 @@ def _consent_key(p: Prepared) -> Key:
 def _consent(
     p: Prepared,
     change: Change,
-    found: dict[Key, Identity],
+    found: dict[Key, list[Identity]],
     latest: dict[tuple[int, str], Consent],
     actor: Any,
     now: datetime,
@@ -398,9 +399,10 @@ def _consent(
         return
     consent = p.consent
     key = _consent_key(p)
-    identity = found.get(key) or next(
-        (i for i in change.identities if (i.kind, i.normalised) == key), None
-    )
+    # Of a shared address, the row of the contact the item updates.
+    identity = next(
+        (row for row in found.get(key, ()) if row.contact_id == change.contact.pk), None
+    ) or next((i for i in change.identities if (i.kind, i.normalised) == key), None)
     if identity is None:
         result.warnings.append(
             _("No consent was recorded: the contact has no WhatsApp identity for this number.")

@@ -19,6 +19,9 @@ urlpatterns = [
         "<int:contact_id>/identities/claim/", identity_views.identity_claim, name="identity_claim"
     ),
     path(
+        "<int:contact_id>/identities/share/", identity_views.identity_share, name="identity_share"
+    ),
+    path(
         "identities/<int:identity_id>/remove/",
         identity_views.identity_remove,
         name="identity_remove",
