@@ -6,6 +6,7 @@ from typing import Any
 from contacts.models import MIN_SEARCH_LENGTH, Contact
 from contacts.panel import panel_context
 from inbox.access import inbox_role
+from inbox.contact_chooser import chooser_context
 from inbox.list import display_address
 from inbox.models import ContactState, Conversation
 
@@ -31,13 +32,8 @@ def contact_panel_context(
         "found": None,
     }
     choosing = conversation.contact_state in (ContactState.TO_CONFIRM, ContactState.UNLINKED)
-    if choosing and conversation.candidate_ids:
-        context["candidates"] = list(
-            Contact.objects.visible_to(user)
-            .filter(pk__in=conversation.candidate_ids)
-            .prefetch_related("identities")
-            .order_by("-last_activity_at", "-id")
-        )
+    # Several contacts share the sender's address: the chooser (or the way back to it).
+    context.update(chooser_context(user, conversation))
     if choosing and len(contact_query) >= MIN_SEARCH_LENGTH:
         context["found"] = list(
             Contact.objects.visible_to(user)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from inbox import contact_send_views, conversation_views, optout_views, views
+from inbox import chooser_views, contact_send_views, conversation_views, optout_views, views
 
 app_name = "inbox"
 
@@ -41,6 +41,16 @@ urlpatterns = [
         "c/<int:conversation_id>/contact/link/",
         conversation_views.contact_link,
         name="contact_link",
+    ),
+    path(
+        "c/<int:conversation_id>/contact/choose/",
+        chooser_views.contact_chooser,
+        name="contact_chooser",
+    ),
+    path(
+        "c/<int:conversation_id>/contact/choose/pick/",
+        chooser_views.contact_choose,
+        name="contact_choose",
     ),
     path(
         "c/<int:conversation_id>/contact/create/",

@@ -8,7 +8,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from contacts import actions as contact_actions
-from contacts.models import Contact, ContactKind
+from contacts.identities import CHANNEL_KINDS
+from contacts.models import Contact, ContactKind, Identity
 from inbox.access import inbox_role
 from inbox.models import ContactState, Conversation, ConversationEvent
 from lib.errors import ActionRefused
@@ -105,4 +106,42 @@ def link_contact(conversation: Conversation, *, contact: Contact, actor: User) -
         actor=actor,
         contact=contact.pk,
         previous=previous,
+    )
+
+
+@transaction.atomic
+def choose_contact(conversation: Conversation, *, contact: Contact, actor: User) -> None:
+    """The agent picks, in the chooser, which of the contacts sharing the sender's address
+    this conversation is with (inbox.contact_chooser). Unlike `link_contact` the candidates
+    stay, so the panel can go back to the list; the pick is the conversation's contact,
+    confirmed, with that contact's identity for the address (opt-outs and replies use it).
+    Refused (ActionRefused) for a contact that is not one of the candidates."""
+    _require_link_right(actor, conversation)
+    if contact.pk not in conversation.candidate_ids:
+        raise ActionRefused(_("%(name)s does not use this address.") % {"name": contact})
+    previous = conversation.contact_id
+    identity = (
+        Identity.objects.filter(
+            contact=contact,
+            kind__in=CHANNEL_KINDS.get(conversation.channel, ()),
+            normalised=conversation.address,
+        )
+        .order_by("id")
+        .first()
+    )
+    conversation.touch(
+        contact=contact,
+        contact_state=ContactState.CONFIRMED,
+        identity=identity,
+        is_flagged=contact.is_blocked,
+    )
+    if contact.kind == ContactKind.EPHEMERAL:
+        Contact.objects.filter(pk=contact.pk).update(kind=ContactKind.IDENTIFIED, expires_at=None)
+    ConversationEvent.objects.record(
+        conversation,
+        ConversationEvent.Kind.CONTACT_LINKED,
+        actor=actor,
+        contact=contact.pk,
+        previous=previous,
+        chosen_from=len(conversation.candidate_ids),
     )

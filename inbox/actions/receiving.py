@@ -135,6 +135,14 @@ def _store(
         conversation = claim.conversation
     else:
         conversation = _continued(incoming, match.normalised, contact)
+    if match.state == "several" and conversation is not None:
+        if conversation.contact_id in match.identities:
+            # The agent chose one of the contacts sharing the address for this conversation.
+            identity = match.identities[conversation.contact_id]
+            blocked = state["is_flagged"] = identity.contact.is_blocked
+        elif conversation.contact_id is None:
+            # Not chosen yet: the chooser lists whoever shares the address now.
+            state["candidate_ids"] = [c.pk for c in match.contacts]
     if conversation is None:
         conversation = Conversation.objects.create(
             inbox=incoming.inbox,
