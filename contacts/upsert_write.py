@@ -1,18 +1,26 @@
 """The upsert's writes (contacts.upsert): what a batch does to each contact, written with a
-fixed number of statements — bulk inserts and one bulk update, one event per changed contact,
-and the domain events for other systems in one call per type (lib.events.emit_many)."""
+fixed number of statements — bulk inserts (COPY on PostgreSQL: lib.bulk_copy) and one bulk
+update, one event per changed contact, and the domain events for other systems in one call
+per type (lib.events.emit_many)."""
 
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.db import connection
 from django.db.models.functions import Lower
 
 from contacts.attributes import FIELD_KEYS
 from contacts.consent import Consent
 from contacts.identities import IdentityKind
 from contacts.models import Contact, ContactEvent, ContactKind, Identity, Tag
+from lib.bulk_copy import copy_create
 from lib.events import emit_many
+
+TAG_LINKS = (
+    "INSERT INTO contacts_contact_tags (contact_id, tag_id) "
+    "SELECT * FROM unnest(%s::bigint[], %s::bigint[]) ON CONFLICT DO NOTHING"
+)
 
 
 @dataclass
@@ -59,7 +67,7 @@ def write_changes(
                 contact.kind = ContactKind.IDENTIFIED
                 contact.expires_at = None
     if new:
-        Contact.objects.bulk_create([c.contact for c in new])
+        copy_create(Contact, [c.contact for c in new])
     if old:
         fields = {"search_text", "updated_at", "version", "provenance", "kind", "expires_at"}
         for change in old:
@@ -72,12 +80,12 @@ def write_changes(
             identity.contact = change.contact
             identities.append(identity)
     if identities:
-        Identity.objects.bulk_create(identities)
+        copy_create(Identity, identities)
     _write_tags(changed)
     consents = [consent for change in changed for consent in change.consents]
     if consents:  # (an identity created just now lends its new id: _prepare_related_fields)
-        Consent.objects.bulk_create(consents)
-    ContactEvent.objects.bulk_create(_event(change, actor, writer, by, now) for change in changed)
+        copy_create(Consent, consents)
+    copy_create(ContactEvent, (_event(change, actor, writer, by, now) for change in changed))
     emit_many(
         organisation.pk, "contact.created", [{"contact": c.contact.pk} for c in new], personal=True
     )
@@ -113,15 +121,18 @@ def _write_tags(changed: list[Change]) -> None:
             tag.lname: tag
             for tag in Tag.objects.annotate(lname=Lower("name")).filter(lname__in=sorted(wanted))
         }
-    through = Contact.tags.through
-    Contact.tags.through.objects.bulk_create(
-        [
-            through(contact_id=change.contact.pk, tag_id=existing[name.lower()].pk)
-            for change in changed
-            for name in change.tags
-        ],
-        ignore_conflicts=True,
-    )
+    pairs = [
+        (change.contact.pk, existing[name.lower()].pk) for change in changed for name in change.tags
+    ]
+    if connection.vendor != "postgresql":
+        through = Contact.tags.through
+        through.objects.bulk_create(
+            [through(contact_id=c, tag_id=t) for c, t in pairs], ignore_conflicts=True
+        )
+        return
+    with connection.cursor() as cursor:
+        # Two arrays of ids instead of 2,000 model instances (bulk_create's cost here).
+        cursor.execute(TAG_LINKS, [[c for c, _ in pairs], [t for _, t in pairs]])
 
 
 def _event(change: Change, actor: Any, writer: str, by: str, now: datetime) -> ContactEvent:
