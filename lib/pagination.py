@@ -64,8 +64,11 @@ def page_of(rows: list[M], *, ordering: tuple[str, ...], per_page: int) -> Page[
     return Page(items=items, next_cursor=_encode(values))
 
 
-def _field_value(obj: Model, name: str) -> Any:
-    value = obj
+def _field_value(obj: Model | dict[str, Any], name: str) -> Any:
+    """The ordering value of a row: a model instance, or a dict of a `.values()` QuerySet."""
+    if isinstance(obj, dict):
+        return obj[name]
+    value: Any = obj
     for part in name.split("__"):
         value = getattr(value, part)
     return value

@@ -13,6 +13,7 @@ from ninja import Query, Router, Status
 from api import contact_actions
 from api.access import api_contact, api_identity
 from api.auth import scope
+from api.contact_rows import complete, contact_rows, rendered
 from api.pagination import DEFAULT_LIMIT, MAX_LIMIT, keyset_page
 from api.routers import responses
 from api.schemas import (
@@ -101,7 +102,7 @@ def list_contacts(
 ) -> Any:
     """Contacts in the order they last changed, oldest first: (updated_at, id). Keep the last
     page's newest `updated_at` to ask for `updated_since` next time. Scope: contacts:read."""
-    contacts = Contact.objects.active().prefetch_related("identities", "tags")
+    contacts = Contact.objects.active()
     if updated_since is not None:
         contacts = contacts.filter(updated_at__gte=updated_since)
     if identity:
@@ -110,7 +111,11 @@ def list_contacts(
         contacts = contacts.filter(_attribute_filter(attribute))
     if tag:
         contacts = contacts.filter(tags__name__iexact=tag.strip())
-    return keyset_page(request, contacts, ordering=("updated_at", "id"), cursor=cursor, limit=limit)
+    page = keyset_page(
+        request, contact_rows(contacts), ordering=("updated_at", "id"), cursor=cursor, limit=limit
+    )
+    page["items"] = complete(page["items"])
+    return rendered(request, page)
 
 
 @router.post("", response=responses(201, ContactOut), auth=WRITE, summary="Create a contact")
