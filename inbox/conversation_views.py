@@ -17,7 +17,7 @@ from contacts.access import access_contact, require
 from contacts.identities import CHANNEL_KINDS
 from contacts.models import ContactKind
 from contacts.panel import panel_context
-from inbox import actions
+from inbox import actions, routing_views
 from inbox.access import access_attachment, access_conversation, access_message
 from inbox.actions import assignment, linking
 from inbox.forms import AssignForm, CommentForm, NewContactForm, ReplyForm, StatusForm
@@ -39,15 +39,22 @@ def _back(
 ) -> HttpResponse:
     """The updated panes for htmx (thread, its list row, and the contact panel when the
     contact changed); a redirect to the conversation otherwise. A `draft` (a reply that
-    could not be sent) goes back into the reply box, so the whole page is drawn for it."""
+    could not be sent) goes back into the reply box, so the whole page is drawn for it.
+    From routing mode, the same panes without a list row, or the routing page."""
     partial = is_partial_request(request)
+    routing = routing_views.is_routing_request(request)
     if not partial and not draft:
-        return redirect("inbox:conversation", conversation_id=conversation_id)
+        page = "routing:conversation" if routing else "inbox:conversation"
+        return redirect(page, conversation_id=conversation_id)
     conversation = access_conversation(request.user, conversation_id)
+    if routing and not partial:
+        return routing_views.page(request, conversation, status=status, draft=draft)
     context = conversation_context(
         request, conversation, contact_panel=contact_panel or not partial
     )
     context["draft"] = draft
+    if routing:
+        context["row"] = None  # routing mode has no conversation list
     if not partial:
         context.update(workspace_context(request, context["filters"]))
         return render(request, "inbox/index.html", context, status=status)

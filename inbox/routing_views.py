@@ -1,52 +1,53 @@
 """Routing mode: instead of browsing the inbox, the agent is handed the next waiting
 conversation of their inboxes (oldest first, claimed with SKIP LOCKED by
-assignment.route_next), works on it in a focused view and moves on to the next.
+assignment.route_next), works on it and moves on to the next.
 
-The conversation on screen is the agent's oldest open conversation assigned to them; when they
-have none, the page offers "Get next conversation", or says why there is nothing to get (nothing
-waits, or they are at their capacity). Every action is a plain POST that redirects; the reply
-form also works over htmx, which swaps the conversation in place.
-"""
+It is the same workspace as the inbox — the same thread, composer and contact panel
+(inbox.views.conversation_context) — with routing's own bar ("Resolve and next", "Pending
+and next", "Hand back", the agent's load) and their queue in place of the list. The thread's
+and panel's forms post to the inbox's views, which send the agent back here
+(`is_routing_request`). The conversation on screen is the agent's oldest open conversation
+assigned to them; when they have none, the page offers "Get next conversation", or says why
+there is nothing to get (nothing waits, or they are at their capacity)."""
 
-import uuid
 from typing import Any
+from urllib.parse import urlsplit
 
-from django import forms
 from django.contrib import messages
 from django.db.models import QuerySet
-from django.http import HttpResponse
-from django.shortcuts import redirect
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.http import AuthenticatedRequest
 from inbox import actions
-from inbox.access import access_conversation, rights_in
-from inbox.actions import assignment
-from inbox.models import Conversation, ConversationStatus, Membership, Message
+from inbox.access import access_conversation
+from inbox.actions import assignment, mark_read
+from inbox.list import conversation_title
+from inbox.models import Conversation, ConversationStatus, Membership
+from inbox.views import conversation_context
 from lib.errors import refusals_answered_by
-from lib.htmx import is_partial_request, render_page
 
 TEMPLATE = "inbox/routing.html"
-THREAD_LIMIT = 100  # the newest messages shown; the inbox view has the whole history
 QUEUE_LIMIT = 20
 WAITING_SHOWN = 99  # "99+ waiting": the page never counts a big table
 
 
-class ReplyForm(forms.Form):
-    body = forms.CharField(
-        label=gettext_lazy("Reply"),
-        max_length=actions.MAX_BODY,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": gettext_lazy("Write a reply first.")},
-    )
-    # A fresh id per rendered form: a double submit stores the reply once (actions.reply).
-    client_id = forms.UUIDField(required=False, widget=forms.HiddenInput)
-
-
-def _fresh_reply_form() -> ReplyForm:
-    return ReplyForm(initial={"client_id": uuid.uuid4()})
+def is_routing_request(request: HttpRequest) -> bool:
+    """Whether the request comes from the routing page, so that the inbox's views answer
+    for it: htmx names the page it was sent from (HX-Current-URL); a plain form post has
+    its Referer (sent for the same origin: SECURE_REFERRER_POLICY "same-origin"). Without
+    either, the answer is the inbox's — a way back, not a wrong one."""
+    htmx = getattr(request, "htmx", None)
+    page = (htmx.current_url if htmx else None) or request.headers.get("Referer", "")
+    if not page:
+        return False
+    parts = urlsplit(page)
+    if parts.netloc and parts.netloc != request.get_host():
+        return False
+    return parts.path.startswith(reverse("routing:index"))
 
 
 def _my_inbox_ids(user: Any) -> QuerySet[Membership, Any]:
@@ -65,20 +66,17 @@ def _my_conversations(user: Any) -> QuerySet[Conversation]:
 
 
 def _current(user: Any) -> Conversation | None:
-    return (
-        _my_conversations(user)
-        .filter(status=ConversationStatus.OPEN)
-        .select_related("assignee")
-        .first()
-    )
+    current = _my_conversations(user).filter(status=ConversationStatus.OPEN).first()
+    # Loaded through the one door, like every conversation a page shows.
+    return access_conversation(user, current.pk) if current is not None else None
 
 
 def index(request: AuthenticatedRequest) -> HttpResponse:
-    return _render(request, _current(request.user))
+    return page(request, _current(request.user))
 
 
 def conversation(request: AuthenticatedRequest, conversation_id: int) -> HttpResponse:
-    return _render(request, access_conversation(request.user, conversation_id))
+    return page(request, access_conversation(request.user, conversation_id))
 
 
 @require_POST
@@ -97,33 +95,10 @@ def next_conversation(request: AuthenticatedRequest) -> HttpResponse:
 
 def _back(request: AuthenticatedRequest, conversation_id: int, *, status: int) -> HttpResponse:
     """After a refusal: the conversation as it is now, with the reason as a toast."""
-    conversation = access_conversation(request.user, conversation_id)
-    fragment = "routing-conversation" if is_partial_request(request) else None
-    return _render(request, conversation, fragment=fragment, status=status)
+    return page(request, access_conversation(request.user, conversation_id), status=status)
 
 
 refusals = refusals_answered_by(_back)
-
-
-@require_POST
-@refusals
-def reply(request: AuthenticatedRequest, conversation_id: int) -> HttpResponse:
-    conversation = access_conversation(request.user, conversation_id, for_write=True)
-    form = ReplyForm(request.POST)
-    if not form.is_valid():
-        return _render(
-            request, conversation, reply_form=form, fragment="routing-conversation", status=422
-        )
-    actions.reply(
-        conversation,
-        body=form.cleaned_data["body"],
-        actor=request.user,
-        client_id=form.cleaned_data["client_id"],
-    )
-    messages.success(request, _("Reply sent."))
-    if is_partial_request(request):
-        return _render(request, conversation, fragment="routing-conversation")
-    return redirect("routing:conversation", conversation_id=conversation.pk)
 
 
 @require_POST
@@ -147,7 +122,7 @@ def _finish(request: AuthenticatedRequest, conversation_id: int, *, status: str)
         done = _("#%(number)s is resolved.") % {"number": conversation.number}
     else:
         done = _("#%(number)s is pending.") % {"number": conversation.number}
-    if _current(request.user) is not None:
+    if _my_conversations(request.user).filter(status=ConversationStatus.OPEN).exists():
         messages.success(request, done)
         return redirect("routing:index")
     routed = assignment.route_next(agent=request.user)
@@ -171,23 +146,32 @@ def hand_back(request: AuthenticatedRequest, conversation_id: int) -> HttpRespon
     return redirect("routing:index")
 
 
-def _render(
+def _queue(user: Any) -> list[Conversation]:
+    queue = list(_my_conversations(user)[:QUEUE_LIMIT])
+    for item in queue:
+        item.title = conversation_title(item)  # type: ignore[attr-defined]
+    return queue
+
+
+def page(
     request: AuthenticatedRequest,
     conversation: Conversation | None,
     *,
-    reply_form: ReplyForm | None = None,
-    fragment: str | None = None,
     status: int = 200,
+    draft: str = "",
 ) -> HttpResponse:
+    """The routing page: its bar and queue, and the conversation in the workspace's own
+    thread, composer and contact panel (a `draft` that could not be sent goes back into
+    the reply box). Opening a conversation here reads it, as in the inbox."""
     user = request.user
     load, capacity = assignment.open_load(user), assignment.capacity_of(user)
     context: dict[str, Any] = {
-        "conversation": conversation,
         "load": load,
         "capacity": capacity,
         "at_capacity": load >= capacity,
-        "queue": list(_my_conversations(user)[:QUEUE_LIMIT]),
+        "queue": _queue(user),
         "is_member": Membership.objects.filter(user=user).exists(),
+        "conversation": None,
     }
     if conversation is None:
         waiting = (
@@ -198,18 +182,15 @@ def _render(
         )
         context.update(waiting=min(waiting, WAITING_SHOWN), more_waiting=waiting > WAITING_SHOWN)
     else:
-        newest = list(
-            Message.objects.filter(conversation=conversation)
-            .select_related("author")
-            .order_by("-created_at", "-id")[: THREAD_LIMIT + 1]
-        )
+        if status == 200:
+            mark_read(conversation, user=user)
+        context.update(conversation_context(request, conversation))
+        # Routing has no conversation list: nothing of the thread's answers updates a row.
+        context["row"] = None
         context.update(
-            conversation=conversation,
-            rights=rights_in(user, conversation),
-            thread=newest[:THREAD_LIMIT][::-1],
-            earlier=len(newest) > THREAD_LIMIT,
-            thread_limit=THREAD_LIMIT,
-            reply_form=reply_form or _fresh_reply_form(),
+            draft=draft,
             is_mine=conversation.assignee_id == user.pk,
+            can_finish=conversation.status != ConversationStatus.RESOLVED
+            and (context["rights"].can_reply or context["rights"].can_manage),
         )
-    return render_page(request, TEMPLATE, context, fragment=fragment, status=status)
+    return render(request, TEMPLATE, context, status=status)

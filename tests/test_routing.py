@@ -22,6 +22,7 @@ from inbox.models import (
     InboxRole,
     Membership,
     Message,
+    ReadMarker,
 )
 
 
@@ -92,26 +93,127 @@ def test_an_agent_never_gets_conversations_of_other_inboxes(client_for, bob, inb
     assert Conversation.objects.get().assignee is None
 
 
-def test_reply_uses_the_client_id_once_and_shows_errors(client_for, alice, inbox_a):
+def from_routing(conversation):
+    """What the browser sends from the routing page: its address as the Referer (plain
+    forms) or HX-Current-URL (htmx)."""
+    return f"http://testserver{reverse('routing:conversation', args=[conversation.id])}"
+
+
+def test_routing_mode_is_the_workspace_with_panel_comments_variables_and_send(
+    client_for, alice, inbox_a
+):
+    conversation = waiting(inbox_a, 1, minutes_ago=5, body="Wo ist mein Paket?")
+    route_next(agent=alice)
+
+    page = client_for(alice).get(reverse("routing:index")).content.decode()
+
+    assert 'id="thread-pane"' in page and 'id="composer"' in page
+    assert 'id="contact-panel-pane"' in page and 'id="contact-panel"' in page
+    assert (
+        "Internal comment" in page
+        and reverse("inbox:conversation_comment", args=[conversation.id]) in page
+    )
+    assert "Insert a variable" in page
+    assert "+49 170 1234501" in page  # the number as people read it, not +491701234501
+    assert ">Send</button>" in page and "Send reply" not in page
+    for action in ("Resolve and next", "Pending and next", "Hand back"):
+        assert action in page
+    assert "Wo ist mein Paket?" in page
+
+
+def test_opening_a_conversation_in_routing_mode_reads_it(client_for, alice, inbox_a):
+    conversation = waiting(inbox_a, 1, minutes_ago=5)
+    route_next(agent=alice)
+
+    client_for(alice).get(reverse("routing:conversation", args=[conversation.id]))
+
+    assert ReadMarker.objects.filter(user=alice, conversation=conversation).exists()
+
+
+def test_replying_from_routing_mode_uses_the_client_id_once_and_comes_back(
+    client_for, alice, inbox_a
+):
     conversation = waiting(inbox_a, 1, minutes_ago=5)
     route_next(agent=alice)
     client = client_for(alice)
-    url = reverse("routing:reply", args=[conversation.id])
+    url = reverse("inbox:conversation_reply", args=[conversation.id])
     client_id = str(uuid.uuid4())
 
     for _ in range(2):
-        response = client.post(url, {"body": "Das Paket kommt morgen.", "client_id": client_id})
+        response = client.post(
+            url,
+            {"body": "Das Paket kommt morgen.", "client_id": client_id},
+            headers={"Referer": from_routing(conversation)},
+        )
         assert response.status_code == 302
+        assert response["Location"] == reverse("routing:conversation", args=[conversation.id])
     assert (
         Message.objects.filter(conversation=conversation, direction=Direction.OUTBOUND).count() == 1
     )
 
-    empty = client.post(
-        url, {"body": "  ", "client_id": str(uuid.uuid4())}, headers={"HX-Request": "true"}
-    )
+    htmx = {"HX-Request": "true", "HX-Current-URL": from_routing(conversation)}
+    sent = client.post(url, {"body": "Noch etwas.", "client_id": str(uuid.uuid4())}, headers=htmx)
+    assert sent.status_code == 200
+    assert 'id="thread-pane"' in sent.content.decode()
+    # Routing has no conversation list, so the answer updates no list row.
+    assert "conversation-row-" not in sent.content.decode()
+
+    empty = client.post(url, {"body": "  ", "client_id": str(uuid.uuid4())}, headers=htmx)
     assert empty.status_code == 422
-    assert "Write a reply first." in empty.content.decode()
-    assert 'id="routing-conversation"' in empty.content.decode()
+
+
+def test_a_refused_reply_from_routing_mode_keeps_the_draft_on_the_routing_page(
+    client_for, alice, inbox_a
+):
+    conversation = waiting(inbox_a, 1, minutes_ago=5)
+    route_next(agent=alice)
+
+    response = client_for(alice).post(
+        reverse("inbox:conversation_reply", args=[conversation.id]),
+        {"body": "Hallo {{ contact.unknown_thing }}", "client_id": str(uuid.uuid4())},
+        headers={"Referer": from_routing(conversation)},
+    )
+
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert "Resolve and next" in page  # the routing page, not the inbox
+    assert "Hallo {{ contact.unknown_thing }}" in page
+    assert not Message.objects.filter(direction=Direction.OUTBOUND).exists()
+
+
+def test_a_comment_and_a_confirmed_contact_from_routing_mode_come_back_to_it(
+    client_for, alice, inbox_a
+):
+    conversation = waiting(inbox_a, 1, minutes_ago=5)
+    route_next(agent=alice)
+    client = client_for(alice)
+    back = reverse("routing:conversation", args=[conversation.id])
+    headers = {"Referer": from_routing(conversation)}
+
+    comment = client.post(
+        reverse("inbox:conversation_comment", args=[conversation.id]),
+        {"body": "Kunde ruft morgen an."},
+        headers=headers,
+    )
+    confirm = client.post(
+        reverse("inbox:contact_confirm", args=[conversation.id]),
+        {"keep": "create", "first_name": "Lena"},
+        headers=headers,
+    )
+
+    assert comment.status_code == confirm.status_code == 302
+    assert comment["Location"] == confirm["Location"] == back
+    conversation.refresh_from_db()
+    assert conversation.contact_state == "confirmed" and conversation.contact.kind == "curated"
+
+
+def test_only_the_routing_page_of_this_site_counts_as_routing_mode(rf):
+    from inbox.routing_views import is_routing_request
+
+    assert is_routing_request(rf.post("/", HTTP_REFERER="http://testserver/routing/c/1/"))
+    assert not is_routing_request(rf.post("/", HTTP_REFERER="http://testserver/inbox/c/1/"))
+    assert not is_routing_request(rf.post("/", HTTP_REFERER="https://evil.example/routing/"))
+    assert not is_routing_request(rf.post("/"))
 
 
 def test_replying_to_someone_elses_conversation_explains_why_not(
@@ -124,8 +226,9 @@ def test_replying_to_someone_elses_conversation_explains_why_not(
     assert "Max Manager is handling this conversation." in page.content.decode()
 
     response = client_for(alice).post(
-        reverse("routing:reply", args=[conversation.id]),
+        reverse("inbox:conversation_reply", args=[conversation.id]),
         {"body": "Ich auch!", "client_id": str(uuid.uuid4())},
+        headers={"HX-Request": "true", "HX-Current-URL": from_routing(conversation)},
     )
     assert response.status_code == 403  # as in the inbox workspace: not theirs to answer
     assert "Max Manager is handling this conversation." in response.content.decode()
@@ -181,9 +284,15 @@ def test_routing_urls_of_another_inbox_are_404(client_for, bob, alice, inbox_a, 
     client = client_for(bob)
 
     assert client.get(reverse("routing:conversation", args=[conversation.id])).status_code == 404
-    for name in ("reply", "resolve", "pend", "hand_back"):
+    for name in ("resolve", "pend", "hand_back"):
         response = client.post(reverse(f"routing:{name}", args=[conversation.id]), {"body": "x"})
         assert response.status_code == 404, name
+    reply = client.post(
+        reverse("inbox:conversation_reply", args=[conversation.id]),
+        {"body": "x"},
+        headers={"Referer": from_routing(conversation)},
+    )
+    assert reply.status_code == 404
     conversation.refresh_from_db()
     assert conversation.assignee == alice and conversation.status == ConversationStatus.OPEN
 
@@ -197,16 +306,37 @@ def test_an_agent_without_inboxes_is_told_so(client_for, alice):
 def test_the_routing_page_has_a_fixed_number_of_queries(
     client_for, alice, inbox_a, django_assert_max_num_queries
 ):
-    for number in range(4):
-        conversation = waiting(inbox_a, number, minutes_ago=number + 1)
-        Conversation.objects.filter(pk=conversation.pk).update(assignee=alice)
+    current = waiting(inbox_a, 0, minutes_ago=30)
+    route_next(agent=alice)
     client = client_for(alice)
     client.get(reverse("routing:index"))
+    with django_assert_max_num_queries(30) as few:
+        response = client.get(reverse("routing:index"))
+    count = len(few.captured_queries)
+    assert response.status_code == 200
+    assert f"#{current.number}" in response.content.decode()
 
-    with django_assert_max_num_queries(14):
+    # More conversations in the queue, a longer thread, comments and notes on the contact.
+    for number in range(1, 8):
+        conversation = waiting(inbox_a, number, minutes_ago=number)
+        Conversation.objects.filter(pk=conversation.pk).update(assignee=alice)
+        receive_message(
+            IncomingMessage(
+                inbox=inbox_a,
+                channel="sms",
+                address="+49 170 1234500",
+                body=f"Noch eine Frage {number}",
+                provider="test",
+                provider_message_id=f"more-{number}",
+            )
+        )
+    client.get(reverse("routing:index"))
+
+    with django_assert_max_num_queries(count):
         response = client.get(reverse("routing:index"))
 
     assert response.status_code == 200
+    assert "Noch eine Frage 7" in response.content.decode()
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="SKIP LOCKED needs PostgreSQL")

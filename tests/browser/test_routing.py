@@ -9,6 +9,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from inbox.actions import IncomingMessage, receive_message
+from inbox.actions.assignment import route_next
 from inbox.models import (
     AgentCapacity,
     Conversation,
@@ -68,33 +69,83 @@ def test_an_agent_works_through_routing_mode(inbox, alice, new_page, screenshot)
     screenshot(page, "routing-waiting")
     page.get_by_role("button", name="Get next conversation").click()
 
-    expect(page.locator(".bubble-in .bubble-body")).to_have_text(
+    # The workspace's own thread, composer and contact panel.
+    thread = page.locator("#thread-messages")
+    expect(thread.locator(".msg-in .msg-body")).to_have_text(
         "Hallo, meine Bestellung 48213 ist noch nicht da."
     )
     expect(page.locator(".routing-load label")).to_have_text("1 of 5 open")
-    page.get_by_role("textbox", name="Reply by SMS").fill("Guten Tag! Ihr Paket kommt morgen.")
-    page.get_by_role("button", name="Send reply").click()
-    page.locator("#toasts").get_by_text("Reply sent.").wait_for()
-    expect(page.locator(".bubble-out .bubble-body")).to_have_text(
-        "Guten Tag! Ihr Paket kommt morgen."
-    )
+    expect(page.locator("#conversation-header .thread-sub")).to_contain_text("+49 170 9876501")
+    panel = page.locator("#contact-panel-pane")
+    expect(panel).to_be_visible()
+    expect(panel.get_by_role("link", name="Summary")).to_have_attribute("aria-current", "page")
+    expect(panel.get_by_role("button", name="Create contact")).to_be_visible()
+
+    # Variables: the menu inserts one at the cursor, and it is rendered on sending.
+    reply = page.get_by_role("textbox", name="Reply by SMS")
+    reply.fill("Guten Tag! Ihr Paket kommt morgen. ")
+    page.locator("#composer .variables-menu summary").click()
+    page.locator("#composer [data-insert-variable]").first.click()
+    expect(reply).not_to_have_value("Guten Tag! Ihr Paket kommt morgen. ")
+    reply.fill("Guten Tag! Ihr Paket kommt morgen.")
+    page.get_by_role("button", name="Send", exact=True).click()
+    expect(thread.locator(".msg-out .msg-body")).to_have_text("Guten Tag! Ihr Paket kommt morgen.")
     expect(page.get_by_role("textbox", name="Reply by SMS")).to_have_value("")
     assert Message.objects.filter(conversation=first, direction=Direction.OUTBOUND).count() == 1
+    assert "/routing/" in page.url
+
+    # The internal comment, the customer never sees it.
+    page.locator("#composer .composer-mode", has_text="Internal comment").click()
+    page.get_by_role("textbox", name="Internal comment").fill("Paket ist beim Nachbarn.")
+    page.get_by_role("button", name="Add comment").click()
+    expect(thread.locator(".comment .comment-body")).to_have_text("Paket ist beim Nachbarn.")
     screenshot(page, "routing-conversation")
 
     page.get_by_role("button", name="Resolve and next").click()
     page.locator("#toasts").get_by_text(f"Here is the next one: #{second.number}.").wait_for()
-    expect(page.locator(".bubble-in .bubble-body")).to_have_text(
+    expect(page.locator("#thread-messages .msg-in .msg-body")).to_have_text(
         "Hi, can I move my appointment to Friday?"
+    )
+    expect(page.locator("#conversation-header .thread-sub")).to_contain_text(
+        "lena.berg@example.com"
     )
     first.refresh_from_db()
     assert first.status == ConversationStatus.RESOLVED
     assert Conversation.objects.get(pk=second.pk).assignee == alice
 
+    page.get_by_role("button", name="Hand back").click()
+    page.locator("#toasts").get_by_text(f"#{second.number} is back with the team").wait_for()
+    assert Conversation.objects.get(pk=second.pk).assignee is None
+    expect(page.get_by_role("heading", name="1 conversation is waiting")).to_be_visible()
+    page.get_by_role("button", name="Get next conversation").click()
+
     page.get_by_role("button", name="Resolve and next").click()
     expect(page.get_by_role("heading", name="Nothing is waiting")).to_be_visible()
     expect(page.locator(".routing-load label")).to_have_text("0 of 5 open")
     screenshot(page, "routing-nothing-waiting")
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_routing_mode_in_german_holds_the_thread_and_the_contact(
+    inbox, alice, new_page, screenshot, width
+):
+    customer_writes(inbox, 1, "Hallo, meine Bestellung 48213 ist noch nicht da.", minutes_ago=9)
+    route_next(agent=alice)
+    alice.language = "de"
+    alice.save(update_fields=["language"])
+    page = new_page(locale="de-DE", width=width, height=844 if width < 700 else 900)
+    log_in(page, alice.email, PASSWORD, button="Anmelden")
+
+    page.goto("/routing/")
+
+    expect(page.get_by_role("button", name="Erledigt und weiter")).to_be_visible()
+    expect(page.get_by_role("button", name="Senden", exact=True)).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    screenshot(page, f"routing-de-{width}")
+    # Where the contact panel folds away, the header's toggle brings it back.
+    page.locator("#conversation-header [data-panel-toggle]").click()
+    expect(page.locator("#contact-panel-pane")).to_be_visible()
+    screenshot(page, f"routing-de-{width}-contact")
 
 
 def test_a_manager_changes_the_mode_role_and_capacity_of_an_inbox(
