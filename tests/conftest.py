@@ -217,8 +217,11 @@ def new_page(browser, live_server, request):
 
 
 def _is_error(message) -> bool:
-    # A 422 is how a form says "fix these fields"; Chromium logs it like a failed load.
-    return message.type == "error" and "status of 422" not in message.text
+    # A 422 is how a form says "fix these fields", a 409 how the Identities tab says "this
+    # address is taken: claim or share it"; Chromium logs both like a failed load.
+    return message.type == "error" and not any(
+        f"status of {status}" in message.text for status in (409, 422)
+    )
 
 
 @pytest.fixture
