@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from ninja import Field, Schema
-from pydantic import ConfigDict
+from pydantic import BaseModel, ConfigDict
 
 IdentityKindName = Literal[
     "email", "phone", "whatsapp", "messenger", "instagram", "web_visitor", "external_id"
@@ -13,8 +13,10 @@ ChannelName = Literal["sms", "whatsapp", "email"]
 GenderName = Literal["", "female", "male", "diverse", "undisclosed"]
 
 
-class Strict(Schema):
-    """A request body: unknown fields are an error, not silently dropped."""
+class Strict(BaseModel):
+    """A request body: unknown fields are an error, not silently dropped. A plain pydantic
+    model, not ninja's Schema: that one reads every field through a getter made for ORM
+    objects, 35 ms for a batch of 1,000 contacts instead of 4."""
 
     model_config = ConfigDict(extra="forbid")
 
