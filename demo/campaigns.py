@@ -31,7 +31,7 @@ from contacts.consent import (
     OptOutSource,
     Purpose,
 )
-from contacts.models import Identity
+from contacts.models import ContactKind, Identity
 from inbox.models import Inbox
 
 MANAGER = "manager@nordlicht.example"
@@ -98,7 +98,11 @@ def seed_campaigns(inboxes: dict[str, Inbox]) -> int:
 
 def _consents(rng: random.Random, now: datetime.datetime) -> None:
     rows = []
-    for identity in Identity.objects.filter(kind__in=["phone", "email"]).order_by("id"):
+    # Unknown senders (ephemeral contacts) have given no consent.
+    identities = Identity.objects.filter(kind__in=["phone", "email"]).exclude(
+        contact__kind=ContactKind.EPHEMERAL
+    )
+    for identity in identities.order_by("id"):
         if rng.random() < 0.3:
             continue
         purpose = Purpose.MARKETING_SMS if identity.kind == "phone" else Purpose.MARKETING_EMAIL

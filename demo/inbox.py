@@ -8,15 +8,20 @@ once: when Kundenservice already has conversations, a second run changes nothing
 """
 
 import random
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from accounts.models import User
 from contacts.models import Identity
 from inbox.actions import IncomingMessage, receive_message, set_status
-from inbox.actions.assignment import assign
+from inbox.actions.assignment import assign, capacity_of
 from inbox.language import guess_language
 from inbox.models import (
     AgentCapacity,
@@ -59,6 +64,9 @@ MEMBERSHIPS = [
     (SALES, ERIK, InboxRole.MEMBER),
 ]
 REPLIERS = {SERVICE: ((ANNA, 6), (MANAGER, 3)), SALES: ((ERIK, 5), (ANNA, 4), (MANAGER, 1))}
+# Open conversations an agent holds stay this far below their routing capacity, so routing
+# mode still hands them the next one ("3 of 5 open"); the rest waits unassigned.
+CAPACITY_HEADROOM = 2
 CHANNEL_OF_KIND = {"email": "email", "phone": "sms", "whatsapp": "whatsapp"}
 ALL, CHAT = ("sms", "whatsapp", "email"), ("sms", "whatsapp")
 
@@ -194,20 +202,26 @@ def seed_conversations(inboxes: dict[str, Inbox], *, count: int = HANDMADE) -> i
     users = {u.email: u for u in User.objects.filter(email__in=[MANAGER, ANNA, ERIK])}
     if MANAGER not in users or Conversation.objects.filter(inbox=inboxes[SERVICE]).exists():
         return 0
-    senders = [(CHANNEL_OF_KIND[kind], value) for kind, value in Identity.objects.filter(
-        kind__in=CHANNEL_OF_KIND).order_by("id").values_list("kind", "normalised")]  # fmt: skip
-    senders += UNKNOWN_SENDERS
+    identities = Identity.objects.filter(kind__in=CHANNEL_OF_KIND).order_by("id")
+    senders = [(CHANNEL_OF_KIND[kind], value, contact_kind) for kind, value, contact_kind in
+               identities.values_list("kind", "normalised", "contact__kind")]  # fmt: skip
+    senders += [(channel, address, "ephemeral") for channel, address in UNKNOWN_SENDERS]
+    known = [sender for sender in senders if sender[2] != "ephemeral"]
     rng = random.Random(20250611)  # noqa: S311 - demo data, not secrets
     now = timezone.now()
+    # An unknown sender's contact was created by their first message and is removed
+    # EPHEMERAL_CONTACT_DAYS later, so unknown senders only write within that time.
+    recent = now - timedelta(days=max(settings.EPHEMERAL_CONTACT_DAYS - 2, 1))
     starts = sorted(now - timedelta(seconds=rng.randrange(DAYS * 86400)) for _ in range(count))
     plans = []
     for started in starts:
-        channel, address = rng.choice(senders)
+        channel, address, _kind = rng.choice(senders if started >= recent else known)
         scenario = rng.choice([s for s in SCENARIOS if channel in s[1]])
         plans.append((started, channel, address, scenario))
     # Only a sender's newest conversation in an inbox may stay open: an earlier open one would
     # take in the later messages (receive_message continues an open conversation).
     newest = {(plan[3][0], plan[1], plan[2]): number for number, plan in enumerate(plans)}
+    room = Counter({email: capacity_of(user) - CAPACITY_HEADROOM for email, user in users.items()})
     for number, (started, channel, address, scenario) in enumerate(plans):
         last = newest[(scenario[0], channel, address)] == number
         outcome = "resolved"
@@ -215,9 +229,19 @@ def seed_conversations(inboxes: dict[str, Inbox], *, count: int = HANDMADE) -> i
             outcome = rng.choices(["resolved", "pending", "open", "waiting"], [40, 12, 18, 30])[0]
         _conversation(
             rng, inboxes[scenario[0]], users, f"demo-{number:04d}", started, now, channel, address,
-            scenario, outcome,
+            scenario, outcome, room,
         )  # fmt: skip
     return count
+
+
+@contextmanager
+def _happening_at(at: datetime) -> Iterator[None]:
+    """The conversation events written inside the block get the story's time `at` instead of
+    the moment the seed ran: "Conversation started" with the first message, "Assigned" just
+    before the reply, "Resolved" after the last message."""
+    mark = ConversationEvent.objects.aggregate(last=Max("id"))["last"] or 0
+    yield
+    ConversationEvent.objects.filter(id__gt=mark).update(created_at=at)
 
 
 def _language(address: str) -> str:
@@ -237,7 +261,11 @@ def _conversation(
     address: str,
     scenario: Scenario,
     outcome: str,
+    room: Counter[str],
 ) -> None:
+    """One conversation as its story goes. An agent only takes (or is given) a conversation
+    that stays open while they have `room` below their capacity; in assignment mode, where
+    only the assignee answers, a conversation nobody has room for waits unanswered."""
     language = _language(address)
     turns = list(scenario[3][language])
     if outcome == "waiting":  # the customer wrote last and nobody has answered yet
@@ -247,36 +275,62 @@ def _conversation(
         turns.append(PENDING[language])
     names, weights = zip(*REPLIERS[inbox.name], strict=True)
     agent, manager = users.get(rng.choices(names, weights)[0]) or users[MANAGER], users[MANAGER]
+    may_assign = True
+    if outcome != "resolved":
+        free = [users[name] for name in names if name in users and room[name] > 0]
+        if agent.email not in {user.email for user in free}:
+            agent, may_assign = (free[0], True) if free else (agent, False)
+        if not may_assign and inbox.is_assignment_mode:
+            turns, outcome = turns[:1], "waiting"
+
+    def take(conversation: Conversation, at: datetime) -> None:
+        with _happening_at(at):
+            assign(conversation, assignee=agent, actor=manager)
+        conversation.assignee = agent
+        if outcome != "resolved":
+            room[agent.email] -= 1
+
     conversation = None
     for position, text in enumerate(turns):
         if at > now:
             break
         if not text.startswith(">"):
-            conversation = receive_message(
-                IncomingMessage(
-                    inbox=inbox,
-                    channel=channel,
-                    address=address,
-                    body=text,
-                    subject=scenario[2] if channel == "email" else "",
-                    provider=PROVIDER,
-                    provider_message_id=f"{key}-{position}",
-                    received_at=at,
-                )
-            ).message.conversation
+            with _happening_at(at):
+                conversation = receive_message(
+                    IncomingMessage(
+                        inbox=inbox,
+                        channel=channel,
+                        address=address,
+                        body=text,
+                        subject=scenario[2] if channel == "email" else "",
+                        provider=PROVIDER,
+                        provider_message_id=f"{key}-{position}",
+                        received_at=at,
+                    )
+                ).message.conversation
         elif conversation is not None:
             # In assignment mode only the assignee answers; in open mode some are assigned too.
             if conversation.assignee_id is None and (
-                inbox.is_assignment_mode or rng.random() < 0.2
+                inbox.is_assignment_mode or (rng.random() < 0.2 and may_assign)
             ):
-                assign(conversation, assignee=agent, actor=manager)
-                conversation.assignee = agent
+                take(conversation, at)
             _reply_row(conversation, body=text[1:], author=agent, at=at, key=f"{key}-{position}")
         at += timedelta(minutes=rng.choice((4, 11, 25, 48, 95, 180, 420)))
-    if conversation is not None and outcome == "waiting" and rng.random() < 0.25:
-        assign(conversation, assignee=agent, actor=manager)
-    elif conversation is not None and outcome in ("resolved", "pending"):
-        set_status(conversation, status=outcome, actor=manager)
+    if conversation is None:
+        return
+    at = min(at, now)
+    if outcome == "waiting" and rng.random() < 0.25 and may_assign:
+        if conversation.assignee_id is None:
+            take(conversation, at)
+    elif outcome in ("resolved", "pending"):
+        with _happening_at(at):
+            set_status(conversation, status=outcome, actor=manager)
+    # Its last change is the last thing that happened to it, not the moment the seed ran.
+    events = ConversationEvent.objects.filter(conversation=conversation)
+    last_event = events.aggregate(at=Max("created_at"))["at"]
+    rows = Conversation.objects.filter(pk=conversation.pk)
+    last_message = rows.values_list("last_message_at", flat=True)[0]
+    rows.update(updated_at=max(filter(None, [last_event, last_message])))
 
 
 def _reply_row(

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from demo.campaigns import MANAGER
-from inbox.models import Conversation, Direction, Inbox, Message
+from inbox.models import Conversation, ConversationStatus, Direction, Inbox, Message
 from surveys.actions.surveys import create_survey
 from surveys.models import InvitationStatus, Survey, SurveyInvitation, SurveyResponse
 
@@ -51,11 +51,24 @@ def seed_surveys(inboxes: dict[str, Inbox]) -> int:
 
 
 def _answers(survey: Survey, inbox: Inbox, rng: random.Random) -> None:
-    conversations = list(
-        Conversation.objects.filter(inbox=inbox, contact__isnull=False)
+    # Asked on resolve, after the survey's delay, at most once per contact in its throttle
+    # time: each contact's newest resolved conversation whose invitation is due by now.
+    now = timezone.now()
+    delay = timedelta(minutes=survey.delay_minutes)
+    resolved = (
+        Conversation.objects.filter(
+            inbox=inbox,
+            contact__isnull=False,
+            status=ConversationStatus.RESOLVED,
+            updated_at__lte=now - delay,
+        )
         .exclude(address="")
-        .order_by("-last_message_at")[:40]
+        .order_by("contact_id", "-updated_at")
     )
+    newest: dict[int | None, Conversation] = {}
+    for conversation in resolved:
+        newest.setdefault(conversation.contact_id, conversation)
+    conversations = sorted(newest.values(), key=lambda c: c.updated_at, reverse=True)[:40]
     authors = dict(
         Message.objects.filter(
             conversation__in=conversations, direction=Direction.OUTBOUND, author__isnull=False
@@ -63,14 +76,13 @@ def _answers(survey: Survey, inbox: Inbox, rng: random.Random) -> None:
         .order_by("conversation_id", "created_at")
         .values_list("conversation_id", "author_id")
     )
-    now = timezone.now()
     low, high = survey.scale
     invitations = []
     for conversation in conversations:
         agent_id = conversation.assignee_id or authors.get(conversation.pk)
         if agent_id is None:
             continue
-        sent_at = now - timedelta(days=rng.randint(0, 29), minutes=rng.randint(0, 600))
+        sent_at = conversation.updated_at + delay  # resolved at its last change
         invitations.append(
             SurveyInvitation(
                 survey=survey,
@@ -105,7 +117,9 @@ def _answers(survey: Survey, inbox: Inbox, rng: random.Random) -> None:
                 score=score,
                 comment=rng.choice(COMMENTS) if rng.random() < 0.4 else "",
                 source=rng.choice(["web", "sms"]),
-                answered_at=invitation.sent_at + timedelta(minutes=rng.randint(2, 240)),
+                answered_at=min(
+                    invitation.sent_at + timedelta(minutes=rng.randint(2, 240)), timezone.now()
+                ),
             )
         )
     SurveyResponse.objects.bulk_create(responses)

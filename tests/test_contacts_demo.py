@@ -1,11 +1,16 @@
 """seed_demo's contacts: a hand-made set created once, and synthetic ones for scale tests."""
 
+from datetime import timedelta
+
 import phonenumbers
 from django.core.management import call_command
+from django.db.models import Max, Min
 from django.utils import timezone
 
+from contacts.consent import Consent
 from contacts.identities import PHONE_KINDS, normalise
-from contacts.models import Contact, ContactKind, Identity, Note
+from contacts.models import Contact, ContactEvent, ContactKind, Identity, Note
+from inbox.models import Direction, Message
 
 
 def snapshot() -> dict[str, object]:
@@ -77,3 +82,51 @@ def test_seed_demo_adds_synthetic_contacts_with_valid_unique_identities(db, sett
     assert len(pairs) == len(set(pairs))
     assert {"email", "phone"} <= set(identities.values_list("kind", flat=True))
     assert set(synthetic.values_list("kind", flat=True)) >= {"identified", "curated"}
+
+
+def test_seed_demo_contacts_exist_before_their_conversations_and_consents(db, settings):
+    """Not every contact "created today": a curated contact was made weeks before its first
+    conversation or consent, an identified or unknown sender's contact by its first message
+    (unknown senders' expire EPHEMERAL_CONTACT_DAYS later); identifiers were first seen at
+    the contact's creation and last seen at its last message, notes came after the first
+    conversation, and the last activity is the last message."""
+    settings.DEBUG = True
+    call_command("seed_demo")
+    now = timezone.now()
+
+    contacts = Contact.objects.annotate(first_conversation=Min("conversations__created_at"))
+    assert contacts.count() >= 40
+    assert not contacts.filter(created_at__gte=now - timedelta(days=1)).exists()
+    consents = dict(
+        Consent.objects.values("identity__contact")
+        .annotate(at=Min("at"))
+        .values_list("identity__contact", "at")
+        .order_by()
+    )
+    inbound = Message.objects.filter(direction=Direction.INBOUND)
+    last_inbound = dict(
+        inbound.values("conversation__contact")
+        .annotate(at=Max("created_at"))
+        .values_list("conversation__contact", "at")
+        .order_by()
+    )
+    for contact in contacts:
+        earliest = [contact.first_conversation, consents.get(contact.pk)]
+        first = min(filter(None, earliest), default=now)
+        assert contact.created_at <= first, contact
+        if contact.kind == ContactKind.CURATED:
+            assert first - contact.created_at >= timedelta(days=14)
+        if contact.kind == ContactKind.EPHEMERAL:
+            assert contact.pk not in consents
+            if contact.first_conversation:
+                assert contact.created_at == contact.first_conversation
+            lifetime = timedelta(days=settings.EPHEMERAL_CONTACT_DAYS)
+            assert contact.expires_at == contact.created_at + lifetime > now
+        assert contact.last_activity_at == last_inbound.get(contact.pk, contact.created_at)
+        assert contact.updated_at <= now
+        created = ContactEvent.objects.get(contact=contact, kind=ContactEvent.Kind.CREATED)
+        assert created.created_at == contact.created_at
+        for identity in contact.identities.all():
+            assert identity.first_seen_at == contact.created_at <= identity.last_seen_at <= now
+        for note in Note.objects.filter(contact=contact):
+            assert (contact.first_conversation or contact.created_at) < note.created_at <= now

@@ -1,12 +1,18 @@
 """seed_demo's inboxes: two inboxes with members of each role, a few hundred hand-made
 conversations created once, and bulk volume on request."""
 
+from collections import defaultdict
+
 from django.core.management import call_command
 from django.db.models import Count
+from django.utils import timezone
 
+from accounts.models import User
 from contacts.models import ContactKind
+from inbox.actions.assignment import capacity_of, open_load, route_next
 from inbox.models import (
     Conversation,
+    ConversationEvent,
     ConversationStatus,
     Counter,
     Direction,
@@ -105,3 +111,59 @@ def test_the_demo_inboxes_own_numbers_and_addresses(db):
     owned = set(InboxChannel.objects.values_list("inbox__name", "kind"))
     assert ("Kundenservice", "sms") in owned and ("Kundenservice", "email") in owned
     assert InboxChannel.objects.count() == 6
+
+
+def test_seed_demo_conversations_tell_their_story_in_time_order(db, settings):
+    """ "Conversation started" with the first message (never after it), "Assigned" no later
+    than the assignee's first reply, the status change after the last message; nothing
+    happens after the seed ran, and a conversation's last change is its last event."""
+    settings.DEBUG = True
+    call_command("seed_demo")
+    now = timezone.now()
+
+    messages = defaultdict(list)
+    for conversation_id, at, direction, author in Message.objects.values_list(
+        "conversation_id", "created_at", "direction", "author_id"
+    ):
+        messages[conversation_id].append((at, direction, author))
+    events = defaultdict(list)
+    for conversation_id, at, kind, data in ConversationEvent.objects.values_list(
+        "conversation_id", "created_at", "kind", "data"
+    ):
+        events[conversation_id].append((at, kind, data))
+
+    for conversation in Conversation.objects.select_related("inbox"):
+        thread, story = sorted(messages[conversation.pk]), sorted(events[conversation.pk])
+        assert thread and story, conversation
+        started = [at for at, kind, _data in story if kind == ConversationEvent.Kind.CREATED]
+        assert started == [conversation.created_at]
+        assert conversation.created_at <= thread[0][0]
+        assert all(conversation.created_at <= at <= now for at, _kind, _data in story)
+        assert conversation.updated_at == max(story[-1][0], thread[-1][0])
+        for at, kind, _data in story:
+            if kind == ConversationEvent.Kind.STATUS:
+                assert at >= thread[-1][0], "a status change before the last message"
+        if conversation.inbox.is_assignment_mode and conversation.assignee_id:
+            assigned = min(
+                at
+                for at, kind, data in story
+                if kind == ConversationEvent.Kind.ASSIGNED
+                and data["assignee"] == conversation.assignee_id
+            )
+            replies = [at for at, direction, _author in thread if direction == Direction.OUTBOUND]
+            assert all(assigned <= at for at in replies)
+
+
+def test_seed_demo_agents_hold_open_conversations_within_their_capacity(db, settings):
+    """No "23 of 5 open": every agent holds fewer open conversations than their routing
+    capacity, so routing mode still hands them the next one; the rest waits unassigned."""
+    settings.DEBUG = True
+    call_command("seed_demo")
+
+    agents = User.objects.filter(memberships__isnull=False).distinct()
+    assert agents.count() == 3
+    for agent in agents:
+        assert 1 <= open_load(agent) < capacity_of(agent), agent
+    assert Conversation.objects.waiting().count() >= 10
+    anna = User.objects.get(email="anna@nordlicht.example")
+    assert route_next(agent=anna) is not None

@@ -6,7 +6,9 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db.models import Max
 
+from contacts.models import Contact
 from demo.accounts import DEMO_PASSWORD, DEMO_USERS, seed_organisation_and_users
 from demo.campaigns import seed_campaigns
 from demo.contacts import seed_demo_contacts
@@ -14,6 +16,7 @@ from demo.inbox import seed_conversations, seed_inboxes
 from demo.surveys import seed_surveys
 from demo.synthetic_contacts import generate_contacts
 from demo.synthetic_conversations import generate_conversations
+from demo.timeline import settle_contact_times
 
 
 class Command(BaseCommand):
@@ -56,15 +59,24 @@ class Command(BaseCommand):
         created_users = seed_organisation_and_users()
         # Contacts before conversations: the hand-made ones write from the demo contacts, the
         # synthetic ones from any contact's address.
+        mark = _last_contact_id()
         created = seed_demo_contacts()
+        story = list(Contact.objects.filter(id__gt=mark).values_list("id", flat=True))
         self.stdout.write(f"Demo contacts ready ({created} new).")
         if options["contacts"]:
             generate_contacts(options["contacts"], stdout=self.stdout)
         inboxes = seed_inboxes()
+        mark = _last_contact_id()
         created = seed_conversations(inboxes)
+        # The unknown senders' contacts, created by their first messages.
+        story += Contact.objects.filter(id__gt=mark).values_list("id", flat=True)
         self.stdout.write(f"Demo inboxes ready ({created} new conversations).")
         self.stdout.write(f"Demo campaigns ready ({seed_campaigns(inboxes)} new).")
         self.stdout.write(f"Demo surveys ready ({seed_surveys(inboxes)} new).")
+        # The hand-made contacts (and the unknown senders their conversations added) get the
+        # times of their story, before the synthetic volume joins them.
+        if created:
+            settle_contact_times(story)
         if options["conversations"]:
             generate_conversations(
                 options["conversations"],
@@ -76,3 +88,7 @@ class Command(BaseCommand):
         )
         for email, name, role, _language in DEMO_USERS:
             self.stdout.write(f"  {role.label:<8} {email:<28} {DEMO_PASSWORD}   ({name})")
+
+
+def _last_contact_id() -> int:
+    return Contact.objects.aggregate(last=Max("id"))["last"] or 0
