@@ -8,10 +8,20 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
-from inbox.models import Attachment, Conversation, Inbox, InboxRole, Membership, Message
+from inbox.models import (
+    Attachment,
+    Conversation,
+    Inbox,
+    InboxRole,
+    Label,
+    Membership,
+    Message,
+    SavedView,
+)
 from inbox.models.messages import Direction
 
 
@@ -138,3 +148,17 @@ def access_inbox(user: Any, inbox_id: int, *, manage: bool = False) -> Inbox:
     if manage and inbox_role(user, inbox) != InboxRole.MANAGER:
         raise PermissionDenied
     return inbox
+
+
+def access_label(user: Any, label_id: int) -> Label:
+    """A label, for any signed-in user (labels are the organisation's vocabulary; what a user
+    may do with one is the action's rule: admins manage them, members of an inbox put them
+    on its conversations). 404 for an unknown id."""
+    if not user.is_authenticated:
+        raise Http404
+    return get_object_or_404(Label, pk=label_id)
+
+
+def access_saved_view(user: Any, view_id: int) -> SavedView:
+    """One of the user's own saved views; everybody else's is a 404."""
+    return get_object_or_404(SavedView.objects.filter(user_id=user.pk), pk=view_id)

@@ -11,7 +11,7 @@ class InboxConfig(AppConfig):
         # `inbound` signal.
         # The rest is the inbox's part in what earlier apps show and do, through their
         # registries (contacts cannot import the inbox).
-        from accounts.settings_sections import Section, register_settings_section
+        from accounts.settings_sections import Section, is_admin, register_settings_section
         from contacts.erasure import register_erasure_hook
         from contacts.exports import register_export_section
         from contacts.panel import register_panel_action, register_panel_tab
@@ -46,5 +46,16 @@ class InboxConfig(AppConfig):
                 manages_any_inbox,
                 # The inbox's campaign settings (campaign_settings:inbox_campaigns) too.
                 ("inboxes", "inbox_detail", "inbox_add", "inbox_campaigns"),
+            )
+        )
+        # Labels are the organisation's, as in Zendesk and Front (inbox.models.labels).
+        register_settings_section(
+            Section(
+                _("Agent workspace"),
+                _("Labels"),
+                "inbox_settings:labels",
+                "check",
+                is_admin,
+                ("labels", "label_edit"),
             )
         )

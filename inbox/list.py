@@ -9,7 +9,7 @@ from functools import cached_property
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from contacts.identities import format_phone
 from contacts.models import MIN_SEARCH_LENGTH
 from inbox.access import visible_inboxes
-from inbox.models import Channel, Conversation, ConversationStatus
+from inbox.models import Channel, Conversation, ConversationLabel, ConversationStatus, Label
 from inbox.search import matching, search_page
 from lib.dates import short_moment
 from lib.forms import search_query
@@ -46,6 +46,8 @@ class ListFilters:
     status: str = ""
     q: str = ""
     contact: int | None = None
+    channel: str = ""
+    label: int | None = None
 
     @classmethod
     def from_query(cls, query: QueryDict) -> "ListFilters":
@@ -57,11 +59,18 @@ class ListFilters:
             status=status if status in ConversationStatus.values else "",
             q=search_query(query),
             contact=_int(query.get("contact")),
+            channel=channel if (channel := query.get("channel", "")) in Channel.values else "",
+            label=_int(query.get("label")),
         )
 
     @property
     def searching(self) -> bool:
         return len(self.q) >= MIN_SEARCH_LENGTH
+
+    @property
+    def narrowed(self) -> bool:
+        """Anything but the whole list: an empty result then says "no match"."""
+        return bool(self.params())
 
     @property
     def search_too_short(self) -> bool:
@@ -74,6 +83,8 @@ class ListFilters:
             "status": self.status,
             "q": self.q,
             "contact": self.contact or "",
+            "channel": self.channel,
+            "label": self.label or "",
             **override,
         }
         return {k: str(v) for k, v in values.items() if v and not (k == "view" and v == "all")}
@@ -104,6 +115,15 @@ def filtered(
         conversations = conversations.filter(status=filters.status)
     if filters.contact:
         conversations = conversations.filter(contact_id=filters.contact)
+    if filters.channel:
+        conversations = conversations.filter(channel=filters.channel)
+    if filters.label:
+        # EXISTS, not a join: the page stays in recency order on the recency index.
+        conversations = conversations.filter(
+            Exists(
+                ConversationLabel.objects.filter(conversation=OuterRef("pk"), label=filters.label)
+            )
+        )
     if filters.searching and search:
         conversations = matching(conversations, filters.q)
     return conversations
@@ -121,6 +141,8 @@ def row_labels() -> dict[str, str]:
         "inbox": _("Inbox"),
         "assigned_to": _("Assigned to"),
         "unassigned": _("Unassigned"),
+        "select": _("Select"),
+        "labels": _("Labels"),
         **{f"channel_{value}": str(label) for value, label in Channel.choices},
         **{f"status_{value}": str(label) for value, label in ConversationStatus.choices},
     }
@@ -134,6 +156,7 @@ def decorate(conversations: list[Conversation]) -> list[Conversation]:
     labels = row_labels()
     # One URL reversal for the whole page; rows fill in their id.
     url_pattern = reverse("inbox:conversation", args=[0]).replace("/0/", "/{}/")
+    chips = labels_of([c.pk for c in conversations])
     for conversation in conversations:
         read_at = getattr(conversation, "read_at", None)
         row: Any = conversation
@@ -146,8 +169,25 @@ def decorate(conversations: list[Conversation]) -> list[Conversation]:
         row.status_label = labels.get(f"status_{conversation.status}", conversation.status)
         row.url = url_pattern.format(conversation.pk)
         row.title = conversation_title(conversation)
+        row.label_chips = chips.get(conversation.pk, [])
         row.time_label = short_moment(conversation.last_message_at, today=today)
     return conversations
+
+
+def labels_of(conversation_ids: list[int]) -> dict[int, list[Label]]:
+    """The labels on each of these conversations, by name: one query of the link table
+    (the labels themselves are cached)."""
+    if not conversation_ids:
+        return {}
+    by_id = {label.pk: label for label in Label.objects.cached()}
+    found: dict[int, list[Label]] = {}
+    links = ConversationLabel.objects.filter(conversation_id__in=conversation_ids)
+    for conversation_id, label_id in links.values_list("conversation_id", "label_id"):
+        if label_id in by_id:
+            found.setdefault(conversation_id, []).append(by_id[label_id])
+    for chips in found.values():
+        chips.sort(key=lambda label: label.name.lower())
+    return found
 
 
 def conversation_title(conversation: Conversation) -> str:

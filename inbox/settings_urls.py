@@ -1,10 +1,14 @@
 from django.urls import path
 
+from inbox import label_views
 from inbox import settings_views as views
 
 app_name = "inbox_settings"
 
 urlpatterns = [
+    path("labels/", label_views.labels, name="labels"),
+    path("labels/<int:label_id>/", label_views.label_edit, name="label_edit"),
+    path("labels/<int:label_id>/delete/", label_views.label_delete, name="label_delete"),
     path("inboxes/", views.inboxes, name="inboxes"),
     path("inboxes/new/", views.inbox_add, name="inbox_add"),
     path("inboxes/<int:inbox_id>/", views.inbox_detail, name="inbox_detail"),

@@ -14,7 +14,7 @@ from contacts.consent import OptOut, OptOutSource
 from inbox.access import inbox_role, rights_in
 from inbox.composer_tools import composer_tools
 from inbox.delivery import explain as explain_delivery
-from inbox.list import conversation_title, display_address
+from inbox.list import conversation_title, display_address, labels_of
 from inbox.models import (
     Attachment,
     Channel,
@@ -24,6 +24,7 @@ from inbox.models import (
     ConversationStatus,
     DeliveryStatus,
     Direction,
+    Label,
     Message,
 )
 from inbox.optout_hint import sounds_like_opt_out
@@ -122,6 +123,16 @@ def event_text(event: ConversationEvent) -> str:
         return _("%(actor)s set the status to %(status)s") % {"actor": actor, "status": new}
     if event.kind == kind.CREATED:
         return _("Conversation started")
+    if event.kind == kind.LABEL_ADDED:
+        return _("%(actor)s added the label “%(name)s”") % {
+            "actor": actor,
+            "name": data.get("name"),
+        }
+    if event.kind == kind.LABEL_REMOVED:
+        return _("%(actor)s removed the label “%(name)s”") % {
+            "actor": actor,
+            "name": data.get("name"),
+        }
     if event.kind == kind.CAMPAIGN_REPLY:
         return _("An answer to the campaign “%(name)s”") % {"name": data.get("name", "")}
     if event.kind in (kind.OPTED_OUT, kind.OPTED_IN):
@@ -189,6 +200,14 @@ def opt_out_hints(conversation: Conversation, messages: Sequence[Message]) -> No
         message.offer_opt_out = message.pk not in recorded  # type: ignore[attr-defined]
 
 
+def label_state(conversation: Conversation) -> dict[str, list[Label]]:
+    """The labels on the conversation (`on`) and those that could be added (`off`): one
+    query (the labels themselves are cached)."""
+    on = labels_of([conversation.pk]).get(conversation.pk, [])
+    having = {label.pk for label in on}
+    return {"on": on, "off": [label for label in Label.objects.cached() if label.pk not in having]}
+
+
 def members_for_assignment(conversation: Conversation) -> list[User]:
     """Licensed members and managers of the conversation's inbox, for "Assign to…"."""
     return list(
@@ -218,5 +237,6 @@ def thread_context(
         # Called by the template only when it draws the composer's variables menu.
         "variables": variables_menu,
         "composer_tools": composer_tools(user, conversation),
+        "conversation_labels": label_state(conversation),
         **extra,
     }

@@ -1,14 +1,47 @@
 from django.urls import path
 
-from inbox import chooser_views, contact_send_views, conversation_views, optout_views, views
+from inbox import (
+    bulk_views,
+    chooser_views,
+    contact_send_views,
+    conversation_views,
+    label_views,
+    optout_views,
+    saved_view_views,
+    views,
+)
 
 app_name = "inbox"
 
 urlpatterns = [
     path("", views.index, name="index"),
     path("live/", views.live, name="live"),
+    path("bulk/", bulk_views.bulk, name="bulk"),
+    path("bulk/undo/", bulk_views.bulk_undo, name="bulk_undo"),
+    path("views/", saved_view_views.saved_views, name="saved_views"),
+    path("views/new/", saved_view_views.saved_view_add, name="saved_view_add"),
+    path(
+        "views/<int:view_id>/rename/",
+        saved_view_views.saved_view_rename,
+        name="saved_view_rename",
+    ),
+    path(
+        "views/<int:view_id>/delete/",
+        saved_view_views.saved_view_delete,
+        name="saved_view_delete",
+    ),
     path("c/<int:conversation_id>/", views.conversation, name="conversation"),
     path("c/<int:conversation_id>/contact/", views.contact_panel, name="contact_panel"),
+    path(
+        "c/<int:conversation_id>/labels/add/",
+        label_views.conversation_label_add,
+        name="conversation_label_add",
+    ),
+    path(
+        "c/<int:conversation_id>/labels/remove/",
+        label_views.conversation_label_remove,
+        name="conversation_label_remove",
+    ),
     path("c/<int:conversation_id>/reply/", conversation_views.reply, name="conversation_reply"),
     path(
         "c/<int:conversation_id>/comment/", conversation_views.comment, name="conversation_comment"

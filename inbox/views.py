@@ -14,6 +14,7 @@ from inbox.access import access_conversation
 from inbox.actions import mark_read
 from inbox.contact_panel import contact_panel_context
 from inbox.list import ListFilters, decorate, inbox_choices, list_page, with_row_data
+from inbox.list_tools import list_tools
 from inbox.live import POLL_SECONDS, Poller, live_context, nothing_changed
 from inbox.models import Conversation, ConversationStatus
 from inbox.thread import thread_context
@@ -39,6 +40,8 @@ def list_context(request: AuthenticatedRequest, filters: ListFilters) -> dict[st
         "inboxes": inbox_choices(request.user),
         "view_choices": VIEW_CHOICES,
         "status_choices": ConversationStatus.choices,
+        # Labels, channels, saved views and the bulk bar's choices (inbox.list_tools).
+        **list_tools(request.user, filters),
     }
 
 

@@ -26,6 +26,7 @@ from inbox.models.inboxes import (
     MembershipQuerySet,
     user_stamp_key,
 )
+from inbox.models.labels import ConversationLabel, Label, LabelColour, SavedView
 from inbox.models.messages import (
     Attachment,
     DeliveryStatus,
@@ -44,6 +45,7 @@ __all__ = [
     "Conversation",
     "ConversationEvent",
     "ConversationEventQuerySet",
+    "ConversationLabel",
     "ConversationQuerySet",
     "ConversationStatus",
     "Counter",
@@ -57,10 +59,13 @@ __all__ = [
     "InboxMode",
     "InboxRole",
     "InboxScope",
+    "Label",
+    "LabelColour",
     "Membership",
     "MembershipQuerySet",
     "Message",
     "ReadMarker",
+    "SavedView",
     "attachment_path",
     "inbox_stamp_keys",
     "user_stamp_key",

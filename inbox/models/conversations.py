@@ -259,6 +259,9 @@ class ConversationEvent(models.Model):
         # data holds what the thread shows (kind, score, scale), the rows are the survey's.
         SURVEY_SENT = "survey_sent", _("Survey sent")
         SURVEY_ANSWERED = "survey_answered", _("Survey answered")
+        # A label (inbox.models.labels) put on or taken off; the data names it as it was.
+        LABEL_ADDED = "label_added", _("Label added")
+        LABEL_REMOVED = "label_removed", _("Label removed")
 
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=32, choices=Kind.choices)

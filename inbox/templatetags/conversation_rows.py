@@ -10,7 +10,7 @@ stays the place that renders it.
 from typing import Any
 
 from django import template
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 register = template.Library()
@@ -41,9 +41,23 @@ def conversation_row(row: Any, query: str, open_id: Any) -> SafeString:
         )
     else:
         assignee = format_html('<span class="unassigned">{}</span>', labels["unassigned"])
+    chips = format_html_join(
+        "",
+        '<span class="label-chip label-{}">{}</span>',
+        ((label.colour, label.name) for label in row.label_chips),
+    )
+    if chips:
+        chips = format_html(
+            '<span class="conv-labels"><span class="visually-hidden">{}:</span>{}</span>',
+            labels["labels"],
+            chips,
+        )
     return format_html(
         '<li id="conversation-row-{pk}" class="conv-row{unread_class}" data-conversation-id="{pk}">'
         '<input type="hidden" class="live-state" name="shown" value="{pk}">'
+        # The list's selection for bulk actions (its form is the bar above the rows).
+        '<input type="checkbox" class="conv-select" name="conversation" value="{pk}"'
+        ' form="bulk-form" aria-label="{select}: {title}" data-conv-select>'
         '<a class="conv-link" href="{url}" hx-get="{url}" hx-target="#thread-pane"'
         ' hx-swap="outerHTML" hx-push-url="true"{current}>'
         '<span class="conv-line">{unread}<span class="conv-name">{title}</span>'
@@ -52,6 +66,7 @@ def conversation_row(row: Any, query: str, open_id: Any) -> SafeString:
         '<span class="conv-meta">'
         '<span class="chip chip-{channel}">{channel_label}</span>'
         '<span class="status status-{status}">{status_label}</span>'
+        "{chips}"
         '<span class="conv-inbox" title="{inbox_label}">{inbox}</span>'
         '<span class="conv-assignee">{assignee}</span>'
         "</span></a></li>",
@@ -71,4 +86,6 @@ def conversation_row(row: Any, query: str, open_id: Any) -> SafeString:
         inbox_label=labels["inbox"],
         inbox=row.inbox.name,
         assignee=assignee,
+        select=labels["select"],
+        chips=chips,
     )
