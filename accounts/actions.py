@@ -79,12 +79,24 @@ def update_user(
 
 
 @transaction.atomic
-def update_own_preferences(user: User, *, display_name: str, language: str, time_zone: str) -> None:
-    """A user's own display name, language and time zone."""
+def update_own_preferences(
+    user: User,
+    *,
+    display_name: str,
+    language: str,
+    time_zone: str,
+    notify_desktop: bool = False,
+    notify_sound: bool = False,
+) -> None:
+    """A user's own display name, language, time zone and notifications."""
     user.display_name = display_name
     user.language = language
     user.time_zone = time_zone
-    user.save(update_fields=["display_name", "language", "time_zone"])
+    user.notify_desktop = notify_desktop
+    user.notify_sound = notify_sound
+    user.save(
+        update_fields=["display_name", "language", "time_zone", "notify_desktop", "notify_sound"]
+    )
 
 
 @transaction.atomic

@@ -60,6 +60,23 @@ class PreferencesForm(forms.Form):
     display_name = forms.CharField(label=_("Name"), max_length=150)
     language = forms.ChoiceField(label=_("Language"), choices=local_language_choices)
     time_zone = forms.ChoiceField(label=_("Time zone"), choices=time_zone_choices)
+    notify_desktop = forms.BooleanField(
+        label=_("Desktop notifications"),
+        required=False,
+        # static/js/notifications.js asks the browser for permission when this is ticked.
+        widget=forms.CheckboxInput(attrs={"data-notification-opt-in": ""}),
+        help_text=_(
+            "Your browser shows a notification for a new conversation or customer message in "
+            "your conversations and in Unassigned, never for what you do yourself. It asks "
+            "for permission when you switch this on."
+        ),
+    )
+    notify_sound = forms.BooleanField(
+        label=_("Sound"),
+        required=False,
+        widget=forms.CheckboxInput(attrs={"data-notification-sound": ""}),
+        help_text=_("A short sound for the same messages, while Switchboard is open."),
+    )
 
 
 class LanguageForm(forms.Form):

@@ -84,6 +84,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(
         _("Django admin access"), default=False, help_text=_("Technical back office only.")
     )
+    # A browser notification and a sound for a new conversation or customer message in the
+    # user's own conversations and in Unassigned (static/js/notifications.js); both off until
+    # the user opts in on Preferences, where the browser then asks for permission.
+    notify_desktop = models.BooleanField(_("desktop notifications"), default=False)
+    notify_sound = models.BooleanField(_("notification sound"), default=False)
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
     invitation_sent_at = models.DateTimeField(_("invitation sent"), null=True, blank=True)
 

@@ -100,6 +100,8 @@ def preferences(request: AuthenticatedRequest) -> HttpResponse:
             "display_name": user.display_name,
             "language": user.language,
             "time_zone": user.time_zone,
+            "notify_desktop": user.notify_desktop,
+            "notify_sound": user.notify_sound,
         },
     )
     if request.method == "POST" and form.is_valid():

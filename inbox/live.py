@@ -34,6 +34,7 @@ from inbox.models import (
     inbox_stamp_keys,
     user_stamp_key,
 )
+from inbox.notifications import arrivals, unread_context
 from inbox.thread import thread_context
 from lib import stamps
 
@@ -109,6 +110,10 @@ def parse_since(value: str | None) -> datetime | None:
     return since
 
 
+def _int_or_none(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
 def _ids(values: list[str]) -> list[int]:
     return [int(v) for v in values[:MAX_SHOWN] if v.isdigit()]
 
@@ -135,6 +140,7 @@ class LiveState:
     open_id: int | None = None
     can_reply: bool | None = None
     pending: bool = False
+    unread: int | None = None  # the unread count the navigation shows (None: it shows none)
 
     @classmethod
     def from_query(cls, query: QueryDict, since: datetime) -> "LiveState":
@@ -148,6 +154,7 @@ class LiveState:
             open_id=open_ids[0] if open_ids else None,
             can_reply=None if can_reply is None else can_reply == "1",
             pending=query.get("pending") == "1",
+            unread=_int_or_none(query.get("unread")),
         )
 
 
@@ -218,6 +225,7 @@ def live_context(user: Any, query: QueryDict) -> dict[str, Any]:
     since = parse_since(query.get("since"))
     context: dict[str, Any] = {"poller": Poller.issue(user), "poll_seconds": POLL_SECONDS}
     if since is None:
+        context.update(unread_context(user), unread_changed=True)
         return context
     state = LiveState.from_query(query, since)
     updates = row_updates(user, state)
@@ -227,7 +235,13 @@ def live_context(user: Any, query: QueryDict) -> dict[str, Any]:
             "open_id": state.open_id,
             "row_updates": updates or [],
             "reload_list": updates is None,
+            # After the open thread: reading it there takes it out of the count.
             "thread": open_thread(user, state),
         }
     )
+    # The navigation's count (redrawn when it changed) and what to notify about
+    # (inbox.notifications): two queries, only in the full check.
+    context.update(unread_context(user))
+    context["unread_changed"] = state.unread not in (None, context["unread_count"])
+    context["arrivals"] = arrivals(user, state.since)
     return context

@@ -16,6 +16,7 @@ app_name = "inbox"
 urlpatterns = [
     path("", views.index, name="index"),
     path("live/", views.live, name="live"),
+    path("unread/", views.unread, name="unread"),
     path("bulk/", bulk_views.bulk, name="bulk"),
     path("bulk/undo/", bulk_views.bulk_undo, name="bulk_undo"),
     path("views/", saved_view_views.saved_views, name="saved_views"),

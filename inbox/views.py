@@ -7,7 +7,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.http import AuthenticatedRequest
 from inbox.access import access_conversation
@@ -17,6 +17,7 @@ from inbox.list import ListFilters, decorate, inbox_choices, list_page, with_row
 from inbox.list_tools import list_tools
 from inbox.live import POLL_SECONDS, Poller, live_context, nothing_changed
 from inbox.models import Conversation, ConversationStatus
+from inbox.notifications import unread_context
 from inbox.thread import thread_context
 from lib.htmx import is_partial_request
 from lib.pagination import InvalidCursor
@@ -47,7 +48,12 @@ def list_context(request: AuthenticatedRequest, filters: ListFilters) -> dict[st
 
 def workspace_context(request: AuthenticatedRequest, filters: ListFilters) -> dict[str, Any]:
     poller = Poller.issue(request.user)  # before the list is read (see Poller.issue)
-    return {**list_context(request, filters), "poller": poller, "poll_seconds": POLL_SECONDS}
+    return {
+        **list_context(request, filters),
+        **unread_context(request.user),
+        "poller": poller,
+        "poll_seconds": POLL_SECONDS,
+    }
 
 
 @limit_searches("q")
@@ -100,6 +106,8 @@ def conversation(request: AuthenticatedRequest, conversation_id: int) -> HttpRes
     mark_read(conversation, user=request.user)
     context = conversation_context(request, conversation)
     if is_partial_request(request):
+        # Opening it may have made it read: the navigation's count follows at once.
+        context.update(unread_context(request.user))
         return render(request, "inbox/_conversation.html", context)
     filters = context["filters"]
     context.update(workspace_context(request, filters))
@@ -114,6 +122,14 @@ def contact_panel(request: AuthenticatedRequest, conversation_id: int) -> HttpRe
         request.user, conversation, contact_query=request.GET.get("contact_q", "").strip()
     )
     return render(request, "inbox/_contact_panel.html#contact-panel-pane", context)
+
+
+@never_cache
+@require_GET
+def unread(request: AuthenticatedRequest) -> HttpResponse:
+    """The navigation's unread count, for pages outside the workspace (which draws it
+    itself and keeps it current with the live poll)."""
+    return render(request, "_unread_count.html", unread_context(request.user))
 
 
 @never_cache

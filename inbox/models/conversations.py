@@ -5,7 +5,7 @@ from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -79,6 +79,21 @@ class ConversationQuerySet(models.QuerySet["Conversation"]):
             "read_at"
         )
         return self.annotate(read_at=Subquery(read_at[:1]))
+
+    def unread_by(self, user: Any) -> "ConversationQuerySet":
+        """Open and waiting for an answer, in `user`'s own conversations or in Unassigned,
+        with a customer message newer than when `user` last opened it: the unread count and
+        the notifications (inbox.notifications). Replies clear `waiting_since`, so what the
+        user does never counts. Narrow to `visible_to(user)` first."""
+        opened_since = ReadMarker.objects.filter(
+            user=user, conversation=OuterRef("pk"), read_at__gte=OuterRef("last_message_at")
+        )
+        return self.filter(
+            Q(assignee=user) | Q(assignee__isnull=True),
+            status=ConversationStatus.OPEN,
+            waiting_since__isnull=False,
+            is_flagged=False,
+        ).exclude(Exists(opened_since))
 
     def waiting(self) -> "ConversationQuerySet":
         """Open, unassigned, waiting for an answer and routable (not from a blocked sender)."""
