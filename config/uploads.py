@@ -26,7 +26,14 @@ REPLY_ATTACHMENT_LIMITS = {
     "sms": {"count": _count, "each": _messaging_mb * MB, "total": _messaging_mb * MB},
     "whatsapp": {"count": 1, "each": _messaging_mb * MB, "total": _messaging_mb * MB},
     "email": {"count": _count, "each": _email_mb * MB, "total": 2 * _email_mb * MB},
+    # The web chat (both ways: a visitor's file and an agent's): the messaging limits.
+    "web": {"count": _count, "each": _messaging_mb * MB, "total": _messaging_mb * MB},
 }
 # How long the signed link Twilio fetches a reply's medium from stays valid (seconds); a
 # retried send signs a new one.
 REPLY_MEDIA_LINK_MAX_AGE = read("REPLY_MEDIA_LINK_MAX_AGE", env.int, 3600)
+if REPLY_MEDIA_LINK_MAX_AGE < 60:
+    raise ImproperlyConfigured(
+        "REPLY_MEDIA_LINK_MAX_AGE must be 60 seconds or more: Twilio fetches the file a moment "
+        "after the message is handed over."
+    )

@@ -51,6 +51,9 @@ def run_django(env_overrides: dict[str, str], *args: str) -> subprocess.Complete
         ("PUBLIC_BASE_URL", "support.example.com", "PUBLIC_BASE_URL must be an absolute"),
         ("DEFAULT_PHONE_REGION", "XX", "DEFAULT_PHONE_REGION must be"),
         ("SMS_BACKEND", "carrier-pigeon", "SMS_BACKEND must be one of"),
+        ("REPLY_ATTACHMENT_MAX_MB_EMAIL", "ten", "REPLY_ATTACHMENT_MAX_MB_EMAIL is not valid"),
+        ("REPLY_ATTACHMENT_MAX_COUNT", "0", "REPLY_ATTACHMENT_MAX_COUNT must be 1 or more"),
+        ("REPLY_MEDIA_LINK_MAX_AGE", "5", "REPLY_MEDIA_LINK_MAX_AGE must be 60 seconds or more"),
     ],
 )
 def test_a_bad_value_stops_the_process_with_a_message_naming_it(variable, value, message):
