@@ -59,10 +59,18 @@ class Rights:
     reply_blocked_reason: str
     can_assign_self: bool
     can_manage: bool
+    # Open mode: everyone answers and nobody owns a conversation, so nobody is offered to
+    # assign one — managers neither (they may still hand back one assigned before a switch).
+    assignment_mode: bool = True
 
     @property
     def is_member(self) -> bool:
         return self.role is not None
+
+    @property
+    def can_assign(self) -> bool:
+        """Assign to another member: managers, in assignment mode."""
+        return self.can_manage and self.assignment_mode
 
 
 def rights_in(user: Any, conversation: Conversation, role: str | None = None) -> Rights:
@@ -86,8 +94,10 @@ def rights_in(user: Any, conversation: Conversation, role: str | None = None) ->
         can_reply=not reason,
         reply_blocked_reason=reason,
         can_assign_self=role is not None
-        and (manager or (assignment and conversation.assignee_id is None)),
+        and assignment
+        and (manager or conversation.assignee_id is None),
         can_manage=manager,
+        assignment_mode=assignment,
     )
 
 

@@ -128,6 +128,9 @@ class ContactSendForm(forms.Form):
         self.fields["inbox"].choices = inbox_choices  # type: ignore[attr-defined]
         if not self.is_bound:
             self.initial.update(self.selected)
+            # A preselected inbox (the conversation's) stays only if it can send this way.
+            if self.initial.get("inbox") not in [str(i.pk) for i in self.inboxes]:
+                self.initial.pop("inbox", None)
             if len(self.inboxes) == 1:
                 self.initial["inbox"] = str(self.inboxes[0].pk)
 

@@ -16,7 +16,7 @@ from accounts.http import AuthenticatedRequest
 from accounts.models import Organisation
 from contacts.access import access_contact
 from contacts.models import Contact
-from inbox.access import manages_any_inbox
+from inbox.access import access_conversation, manages_any_inbox
 from inbox.actions.contact_send import send_to_contact
 from inbox.contact_send_forms import ContactSendForm, ContactSendOptions
 from inbox.list import display_address
@@ -47,7 +47,8 @@ def contact_send(request: AuthenticatedRequest, contact_id: int) -> HttpResponse
     options = ContactSendOptions(request.user, contact)
     status = 200
     if request.method != "POST":
-        form = ContactSendForm(options=options, initial={"client_id": uuid.uuid4()})
+        initial = {"client_id": uuid.uuid4(), **_from_conversation(request, contact)}
+        form = ContactSendForm(options=options, initial=initial)
     elif request.POST.get("refresh"):
         # Another address or channel was picked: narrow the choices, send nothing.
         picked = ContactSendForm(request.POST, options=options)
@@ -111,6 +112,23 @@ def _send(
         "contact_send_url": _url(contact),
     }
     return render(request, f"{TEMPLATE}#{FRAGMENT}", context)
+
+
+def _from_conversation(request: AuthenticatedRequest, contact: Contact) -> dict[str, Any]:
+    """Opened from a conversation's panel (`?conversation=<id>`): that conversation's address,
+    channel and inbox come first. A conversation the user may not see is a 404; one of
+    another contact, or an id that is no number, preselects nothing."""
+    value = request.GET.get("conversation", "")
+    if not value.isdigit():
+        return {}
+    conversation = access_conversation(request.user, int(value))
+    if conversation.contact_id != contact.pk:
+        return {}
+    return {
+        "address": conversation.address,
+        "channel": conversation.channel,
+        "inbox": str(conversation.inbox_id),
+    }
 
 
 def _url(contact: Contact) -> str:

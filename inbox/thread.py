@@ -232,7 +232,7 @@ def thread_context(
         "truncated": truncated,
         "pending": pending,
         "statuses": ConversationStatus.choices,
-        "members": members_for_assignment(conversation) if rights.can_manage else [],
+        "members": members_for_assignment(conversation) if rights.can_assign else [],
         "client_id": uuid.uuid4(),
         # Called by the template only when it draws the composer's variables menu.
         "variables": variables_menu,

@@ -41,6 +41,8 @@ _ICONS = {
     "merge": '<path d="M6 4v4a6 6 0 0 0 6 6h0a6 6 0 0 1 6 6"/><path d="M18 4v16"/><path d="m15 17 3 3 3-3"/>',
     "download": '<path d="M12 4v11"/><path d="m7 10 5 5 5-5"/><path d="M5 20h14"/>',
     "mail": '<rect x="3" y="5" width="18" height="14" rx="2"/><path d="m3 7 9 6 9-6"/>',
+    "back": '<path d="M19 12H5"/><path d="m11 6-6 6 6 6"/>',
+    "panel": '<rect x="3" y="4" width="18" height="16" rx="2"/><path d="M15 4v16"/>',
 }
 
 

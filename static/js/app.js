@@ -4,23 +4,37 @@
   "use strict";
 
   var TOAST_SECONDS = 6;
+  // More than this many toasts at once is noise: the oldest go first.
+  var TOASTS_SHOWN = 3;
 
   function dismiss(toast) {
+    if (!toast || toast.classList.contains("toast-leaving")) { return; }
     toast.classList.add("toast-leaving");
     window.setTimeout(function () { toast.remove(); }, 220);
   }
 
-  function armToasts(root) {
-    (root.querySelectorAll ? root : document).querySelectorAll("[data-toast]:not([data-armed])").forEach(function (toast) {
+  // Toasts arrive at the end of #toasts (htmx appends them); the stylesheet shows the newest
+  // on top (top right, clear of the composer's Send and "Add note").
+  function armToasts() {
+    var container = document.getElementById("toasts");
+    if (!container) { return; }
+    container.querySelectorAll("[data-toast]:not([data-armed])").forEach(function (toast) {
       toast.setAttribute("data-armed", "");
       // Errors stay until dismissed; confirmations leave by themselves.
       if (!toast.classList.contains("toast-error")) {
         window.setTimeout(function () { dismiss(toast); }, TOAST_SECONDS * 1000);
       }
     });
+    // Over the limit, the oldest confirmations go first; errors only when there are more
+    // than three of them.
+    var shown = Array.prototype.slice.call(container.querySelectorAll("[data-toast]:not(.toast-leaving)"));
+    var isError = function (item) { return item.classList.contains("toast-error"); };
+    var surplus = shown.filter(function (item) { return !isError(item); }).concat(shown.filter(isError));
+    surplus.slice(0, Math.max(0, shown.length - TOASTS_SHOWN)).forEach(function (item) { item.remove(); });
   }
 
-  // Show a short confirmation as a toast from the page itself (text only, never HTML).
+  // Show a short confirmation as a toast from the page itself (text only, never HTML), with
+  // the same close button as the server's toasts (templates/_toasts.html).
   function toast(text) {
     var container = document.getElementById("toasts");
     if (!container) { return; }
@@ -31,8 +45,16 @@
     label.className = "toast-text";
     label.textContent = text;
     item.appendChild(label);
+    var template = container.getAttribute("data-dismiss-label");
+    var close = document.createElement("button");
+    close.type = "button";
+    close.className = "toast-close";
+    close.setAttribute("data-toast-close", "");
+    close.setAttribute("aria-label", template || "Dismiss");
+    close.textContent = "×";
+    item.appendChild(close);
     container.appendChild(item);
-    armToasts(container);
+    armToasts();
   }
 
   document.addEventListener("click", function (event) {
@@ -133,6 +155,34 @@
     if (target) { target.focus({ preventScroll: false }); }
   });
 
-  document.addEventListener("DOMContentLoaded", function () { armToasts(document); });
-  document.addEventListener("htmx:after:swap", function () { armToasts(document); });
+  // A button with data-disclose="<id>" shows the element with that id in place of its own
+  // form (without JavaScript the button asks for the page with it open); a button with
+  // data-disclose-close="<id>" inside it hides it again and gives focus back to the opener.
+  document.addEventListener("click", function (event) {
+    var opener = event.target.closest("[data-disclose]");
+    var closer = event.target.closest("[data-disclose-close]");
+    if (opener) {
+      var region = document.getElementById(opener.getAttribute("data-disclose"));
+      if (!region) { return; }
+      event.preventDefault();
+      region.hidden = false;
+      opener.setAttribute("aria-expanded", "true");
+      (opener.form || opener).hidden = true;
+      var first = region.querySelector("input:not([type=hidden]), textarea, select");
+      if (first) { first.focus(); }
+    } else if (closer) {
+      var shown = document.getElementById(closer.getAttribute("data-disclose-close"));
+      if (!shown) { return; }
+      shown.hidden = true;
+      var back = document.querySelector("[data-disclose='" + shown.id + "']");
+      if (back) {
+        (back.form || back).hidden = false;
+        back.setAttribute("aria-expanded", "false");
+        back.focus();
+      }
+    }
+  });
+
+  document.addEventListener("DOMContentLoaded", armToasts);
+  document.addEventListener("htmx:after:swap", armToasts);
 })();

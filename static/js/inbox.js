@@ -50,12 +50,80 @@
     return false;
   }
 
+  // The contact panel where it folds away (≤ 1280 px: over the thread; phones: full screen).
+  // Open or closed is a class on the panes, which htmx never swaps, so it stays as the agent
+  // moves between conversations, and it is remembered for the tab (sessionStorage) — except
+  // on a phone, where a conversation opens on its thread.
+  var PANEL_KEY = "switchboard.contact-panel";
+  var PHONE = window.matchMedia("(max-width: 700px)");
+
+  function panes() { return document.querySelector("[data-inbox]"); }
+
+  function panelOpen() {
+    var element = panes();
+    return Boolean(element && element.classList.contains("is-panel-open"));
+  }
+
+  function syncPanelToggles() {
+    var open = panelOpen();
+    document.querySelectorAll("[data-panel-toggle]").forEach(function (button) {
+      if (!button.classList.contains("panel-close")) { button.setAttribute("aria-expanded", open ? "true" : "false"); }
+    });
+  }
+
+  function setPanel(open, moveFocus) {
+    var element = panes();
+    if (!element) { return; }
+    element.classList.toggle("is-panel-open", open);
+    try { window.sessionStorage.setItem(PANEL_KEY, open ? "open" : "closed"); } catch (ignored) { /* private mode */ }
+    syncPanelToggles();
+    if (!moveFocus) { return; }
+    var target = open ? document.querySelector("#contact-panel-pane .panel-close") : document.querySelector("#conversation-header [data-panel-toggle]");
+    if (target) { target.focus(); }
+  }
+
+  function restorePanel() {
+    var element = panes();
+    if (!element) { return; }
+    var stored = null;
+    try { stored = window.sessionStorage.getItem(PANEL_KEY); } catch (ignored) { /* private mode */ }
+    element.classList.toggle("is-panel-open", stored === "open" && !PHONE.matches);
+    syncPanelToggles();
+  }
+
   document.addEventListener("click", function (event) {
     if (event.target.closest("[data-shortcuts-open]")) {
       var dialog = document.getElementById("shortcuts-dialog");
       if (dialog && dialog.showModal) { dialog.showModal(); }
     }
+    var toggle = event.target.closest("[data-panel-toggle]");
+    if (toggle) { setPanel(!panelOpen(), true); }
   });
+
+  // After "Resolve" (button or e) focus moves to the next conversation in the list — the one
+  // below, else the one above — so keyboard users carry on from there.
+  var focusAfterResolve = null;
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var submitter = event.submitter;
+    if (!form.matches || !form.matches("form.status-form") || !submitter || submitter.value !== "resolved") { return; }
+    var links = rows();
+    var id = openId();
+    var index = links.findIndex(function (link) { return link.closest(".conv-row").getAttribute("data-conversation-id") === id; });
+    var next = index < 0 ? null : (links[index + 1] || links[index - 1] || null);
+    focusAfterResolve = next ? next.closest(".conv-row").getAttribute("data-conversation-id") : null;
+  }, true);
+
+  function focusNextAfterResolve() {
+    var id = focusAfterResolve;
+    focusAfterResolve = null;
+    var link = id && document.querySelector("#conversation-row-" + id + " .conv-link");
+    if (link) {
+      link.focus();
+      link.scrollIntoView({ block: "nearest" });
+    }
+  }
 
   document.addEventListener("keydown", function (event) {
     var field = event.target.closest && event.target.closest("input, textarea, select, [contenteditable]");
@@ -67,6 +135,11 @@
     }
     if (field) {
       if (event.key === "Escape") { field.blur(); }
+      return;
+    }
+    // Escape closes the contact panel where it lies over the thread.
+    if (event.key === "Escape" && panelOpen() && !document.querySelector("dialog[open]") && window.matchMedia("(max-width: 1280px)").matches) {
+      setPanel(false, true);
       return;
     }
     if (event.ctrlKey || event.metaKey || event.altKey || document.querySelector("dialog[open]")) { return; }
@@ -89,16 +162,26 @@
       }
       case "a": handled = press("[data-shortcut='a']"); break;
       case "e": handled = press("[data-shortcut='e']"); break;
+      case "c": handled = press("#conversation-header [data-panel-toggle]"); break;
       case "?": press("[data-shortcuts-open]"); break;
       default: handled = false;
     }
     if (handled) { event.preventDefault(); }
   });
 
+  // htmx 4 points the request's sourceElement at the swapped target by the time of
+  // htmx:after:swap, so the element that asked (a list row, the composer, the status form)
+  // is noted on the request's context when it starts.
+  document.addEventListener("htmx:config:request", function (event) {
+    var ctx = event.detail && event.detail.ctx;
+    if (ctx) { ctx.askedBy = ctx.sourceElement || event.target; }
+  });
+
   document.addEventListener("htmx:after:swap", function (event) {
     syncSelection();
-    var target = event.detail && event.detail.ctx && event.detail.ctx.target;
-    var source = event.detail && event.detail.ctx && event.detail.ctx.sourceElement;
+    var ctx = event.detail && event.detail.ctx;
+    var target = ctx && ctx.target;
+    var source = ctx && (ctx.askedBy || ctx.sourceElement);
     if (!document.getElementById("thread-pane")) { return; }
     if (target && (target.id === "thread-pane" || (target.closest && target.closest("#thread-pane")))) {
       scrollThread();
@@ -109,11 +192,15 @@
       } else if (source && source.matches && source.matches("form.composer-form")) {
         var box = document.querySelector("#composer form.composer-form:not([hidden]) textarea");
         if (box && box.offsetParent) { box.focus(); }
+      } else if (focusAfterResolve && source && source.matches && source.matches("form.status-form")) {
+        // The list rows are updated after the thread (out-of-band swaps come last).
+        window.setTimeout(focusNextAfterResolve, 0);
       }
     } else if (source && source.id === "live-poller") {
       scrollThread();
     }
   });
 
-  document.addEventListener("DOMContentLoaded", function () { syncSelection(); scrollThread(); });
+  document.addEventListener("htmx:after:swap", syncPanelToggles);
+  document.addEventListener("DOMContentLoaded", function () { syncSelection(); scrollThread(); restorePanel(); });
 })();
