@@ -48,6 +48,8 @@ class ListFilters:
     contact: int | None = None
     channel: str = ""
     label: int | None = None
+    # One colleague's conversations (managers' filter; "mine" and "unassigned" are views).
+    assignee: int | None = None
 
     @classmethod
     def from_query(cls, query: QueryDict) -> "ListFilters":
@@ -61,6 +63,7 @@ class ListFilters:
             contact=_int(query.get("contact")),
             channel=channel if (channel := query.get("channel", "")) in Channel.values else "",
             label=_int(query.get("label")),
+            assignee=_int(query.get("assignee")),
         )
 
     @property
@@ -85,6 +88,7 @@ class ListFilters:
             "contact": self.contact or "",
             "channel": self.channel,
             "label": self.label or "",
+            "assignee": self.assignee or "",
             **override,
         }
         return {k: str(v) for k, v in values.items() if v and not (k == "view" and v == "all")}
@@ -115,6 +119,8 @@ def filtered(
         conversations = conversations.filter(status=filters.status)
     if filters.contact:
         conversations = conversations.filter(contact_id=filters.contact)
+    if filters.assignee:
+        conversations = conversations.filter(assignee_id=filters.assignee)
     if filters.channel:
         conversations = conversations.filter(channel=filters.channel)
     if filters.label:

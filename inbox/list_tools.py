@@ -15,7 +15,7 @@ from inbox.models import Channel, Label, Membership, SavedView
 
 # What a saved view keeps of the list's filters (a contact's conversations are reached
 # from the contact, not saved).
-SAVED_FILTERS = ("view", "inbox", "status", "q", "channel", "label")
+SAVED_FILTERS = ("view", "inbox", "status", "q", "channel", "label", "assignee")
 BULK_STATUSES = [("resolved", _("Resolve")), ("pending", _("Mark pending"))]
 
 

@@ -483,3 +483,21 @@ def max_manager_admin(user):
     from tests.factories import UserFactory
 
     return UserFactory(role="admin")
+
+
+def test_a_manager_filters_by_assignee_and_saves_it(client_for, max_manager, alice, inboxes):
+    a, _b = inboxes
+    hers, other = conversation(a, 1), conversation(a, 2)
+    assignment.assign(hers, assignee=alice, actor=max_manager)
+    client = client_for(max_manager)
+
+    page = client.get(reverse("inbox:index"), {"assignee": alice.pk}).content.decode()
+    client.post(reverse("inbox:saved_view_add"), {"name": "Alice", "assignee": alice.pk})
+
+    assert f"conversation-row-{hers.pk}" in page and f"conversation-row-{other.pk}" not in page
+    assert 'id="filter-assignee"' in page
+    assert SavedView.objects.get().filters == {"assignee": str(alice.pk)}
+    # Agents only take conversations: they get no assignee filter.
+    assert (
+        'id="filter-assignee"' not in client_for(alice).get(reverse("inbox:index")).content.decode()
+    )
