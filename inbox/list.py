@@ -22,6 +22,7 @@ from inbox.models import Channel, Conversation, ConversationLabel, ConversationS
 from inbox.search import matching, search_page
 from lib.dates import short_moment
 from lib.forms import search_query
+from lib.memo import memoised
 from lib.pagination import Page, paginate
 from lib.replica import from_replica
 
@@ -182,10 +183,17 @@ def decorate(conversations: list[Conversation]) -> list[Conversation]:
 
 def labels_of(conversation_ids: list[int]) -> dict[int, list[Label]]:
     """The labels on each of these conversations, by name: one query of the link table
-    (the labels themselves are cached)."""
-    if not conversation_ids:
-        return {}
+    (the labels themselves are cached), none while no label exists, and once per request
+    for the same conversations (a thread's header and its list row)."""
     by_id = {label.pk: label for label in Label.objects.cached()}
+    if not conversation_ids or not by_id:
+        return {}
+    return memoised(
+        ("labels-of", tuple(conversation_ids)), lambda: _labels_of(conversation_ids, by_id)
+    )
+
+
+def _labels_of(conversation_ids: list[int], by_id: dict[int, Label]) -> dict[int, list[Label]]:
     found: dict[int, list[Label]] = {}
     links = ConversationLabel.objects.filter(conversation_id__in=conversation_ids)
     for conversation_id, label_id in links.values_list("conversation_id", "label_id"):
