@@ -9,6 +9,8 @@
     if (!names.hasAttribute("data-hint")) { names.setAttribute("data-hint", names.textContent); }
     var chosen = Array.prototype.map.call(input.files || [], function (file) { return file.name; });
     names.textContent = chosen.length ? chosen.join(", ") : names.getAttribute("data-hint");
+    // A long list is cut with an ellipsis; the whole of it on hover.
+    if (chosen.length) { names.setAttribute("title", chosen.join(", ")); } else { names.removeAttribute("title"); }
     names.classList.toggle("has-files", chosen.length > 0);
   }
 

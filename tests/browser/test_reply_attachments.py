@@ -118,3 +118,35 @@ def test_a_renamed_program_is_refused_and_the_text_stays(service, alice, new_pag
     expect(page.locator(".msg-out")).to_have_count(0)
     assert not Attachment.objects.exists() and not locmem.outbox
     keep(screenshot(page, "reply-attachment-refused"), "reply-attachment-refused-1280")
+
+
+FITS = """() => {
+  const bar = document.querySelector(".composer-reply .composer-bar");
+  return {
+    page: document.documentElement.scrollWidth <= window.innerWidth,
+    bar: bar ? bar.scrollWidth <= bar.clientWidth + 1 : null,
+  };
+}"""
+
+
+@pytest.mark.parametrize(("locale", "language"), [("en-GB", "en"), ("de-DE", "de")])
+def test_the_composer_with_attach_fits_at_1280_and_1366(
+    service, alice, new_page, screenshot, locale, language
+):
+    alice.language = language
+    alice.save(update_fields=["language"])
+    conversation = inbound(
+        service, inbox_channel=InboxChannel.objects.get(inbox=service, kind="sms")
+    ).conversation
+    for width in (1280, 1366):
+        page = new_page(width=width, locale=locale)
+        log_in(page, alice.email, PASSWORD, button="Anmelden" if language == "de" else "Log in")
+        page.goto(f"/inbox/c/{conversation.pk}/")
+        page.locator("input[data-attachments]").set_input_files(
+            files(("Lieferschein mit sehr langem Namen 2026-12-01.pdf", PDF_BYTES))
+        )
+        assert page.evaluate(FITS) == {"page": True, "bar": True}, width
+        if width == 1280:
+            keep(
+                screenshot(page, f"composer-attach-{language}"), f"composer-attach-1280-{language}"
+            )
