@@ -118,6 +118,10 @@ def test_routing_mode_is_the_workspace_with_panel_comments_variables_and_send(
     assert ">Send</button>" in page and "Send reply" not in page
     for action in ("Resolve and next", "Pending and next", "Hand back"):
         assert action in page
+    # The shortcut e (Resolve) presses the first of its buttons: routing's "Resolve and next".
+    shortcut = page.index('data-shortcut="e"')
+    assert page.rindex("<button", 0, shortcut) > page.index('class="routing-bar"')
+    assert shortcut < page.index('id="thread-pane"')
     assert "Wo ist mein Paket?" in page
 
 
