@@ -7,6 +7,7 @@ import zlib
 
 import pytest
 from django.core import mail, signing
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
@@ -214,6 +215,17 @@ def test_more_files_than_a_channel_takes_are_refused(client_for, alice, inbox_a,
 
     assert response.status_code == 422
     assert "can carry up to 2 files; you chose 3" in response.content.decode()
+
+
+def test_a_whatsapp_reply_carries_one_file(alice, inbox_a):
+    from inbox.reply_files import check_reply_files
+
+    with pytest.raises(ValidationError) as refused:
+        check_reply_files(
+            [upload("a.png", PNG_BYTES), upload("b.png", PNG_BYTES)], channel="whatsapp"
+        )
+
+    assert refused.value.messages == ["A reply by WhatsApp can carry one file; you chose 2."]
 
 
 def test_an_agent_of_another_inbox_cannot_attach_anything(client_for, bob, inbox_a):

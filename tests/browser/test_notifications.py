@@ -84,9 +84,16 @@ def test_the_unread_count_appears_in_the_navigation_and_the_title(
     expect(count).to_have_text("1 unread")
     expect(page).to_have_title(re.compile(r"^\(1\) "))
 
-    # On a page outside the workspace the count is there as well.
+    # On a page outside the workspace the count is there as well, and in the narrow rail it
+    # sits on the icon.
     page.goto("/contacts/")
     expect(count).to_have_text("1 unread")
+    expect(page).to_have_title(re.compile(r"^\(1\) "))
+    page.set_viewport_size({"width": 900, "height": 900})
+    expect(count).to_be_visible()
+    box, icon = count.bounding_box(), page.locator(".nav a").first.bounding_box()
+    assert box and icon and icon["x"] <= box["x"] <= icon["x"] + icon["width"]
+    keep(screenshot(page, "unread-count-rail"), "unread-count-900-en")
 
 
 def test_after_opting_in_a_new_message_shows_a_notification_with_a_sound(
