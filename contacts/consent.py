@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -216,12 +216,14 @@ def identity_for_channel(channel: str, address: str, *, fallback: Any = None) ->
     kind = KIND_OF_CHANNEL.get(channel)
     if fallback is not None and fallback.kind == kind:
         return fallback
-    found = (
-        Identity.objects.select_related("contact").filter(kind=kind, normalised=address).first()
-        if kind and address
-        else None
-    )
-    return found or fallback
+    if not (kind and address):
+        return fallback
+    rows = Identity.objects.select_related("contact").filter(kind=kind, normalised=address)
+    if fallback is not None:
+        # An address several contacts share (contacts.sharing): the conversation's contact's.
+        own = Case(When(contact_id=fallback.contact_id, then=Value(0)), default=Value(1))
+        rows = rows.order_by(own, "id")
+    return rows.first() or fallback
 
 
 def consents_by_identity(identity_ids: list[int]) -> dict[int, list["Consent"]]:

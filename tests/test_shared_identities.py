@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from api.schemas import IdentityOut
 from contacts import actions, sharing
+from contacts.consent import identity_for_channel
 from contacts.matching import match_contacts
 from contacts.merging import merge_contacts, undo_merge
 from contacts.models import Contact, ContactEvent, Identity
@@ -268,3 +269,15 @@ def test_the_api_shows_the_mark_and_a_taken_address_is_a_conflict(ada, mother, s
 
     out = IdentityOut.from_orm(Identity.objects.get(contact=son))
     assert out.shared is True
+
+
+def test_an_opt_out_from_a_shared_number_lands_on_the_conversations_contact(
+    ada, mother, son, landline
+):
+    sharing.share_identity(son, identity=landline, actor=ada)
+    whatsapp = identity(son, "whatsapp", LANDLINE)
+
+    target = identity_for_channel("sms", NORMALISED, fallback=whatsapp)
+
+    assert target.contact_id == son.pk and target.kind == "phone"
+    assert identity_for_channel("sms", NORMALISED).contact_id == mother.pk  # the first holder
