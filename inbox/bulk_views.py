@@ -14,9 +14,9 @@ from django.views.decorators.http import require_POST
 
 from accounts.http import AuthenticatedRequest
 from accounts.models import User
-from inbox.access import access_label
 from inbox.actions import bulk as actions
 from inbox.actions import labels as label_actions
+from inbox.label_views import chosen_label
 from inbox.list import ListFilters
 from inbox.models import ConversationStatus
 from inbox.views import list_context
@@ -70,7 +70,7 @@ def _run(request: AuthenticatedRequest, action: str, ids: list[int]) -> tuple[An
         )
         return outcome, done % {"count": len(outcome.changed)}
     if action in ("label_add", "label_remove"):
-        label = access_label(user, chosen_id(request.POST, "bulk_label") or 0)
+        label = chosen_label(request, "bulk_label")
         if action == "label_add":
             outcome = label_actions.add_label_to_many(ids, label=label, actor=user)
             done = ngettext(

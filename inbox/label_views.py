@@ -3,7 +3,7 @@ conversation or taking it off (its header; members of its inbox)."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -16,16 +16,26 @@ from inbox.actions import labels as actions
 from inbox.conversation_views import _back, refusals
 from inbox.label_forms import LabelForm
 from inbox.models import Label, LabelColour
+from lib.errors import ActionRefused
 from lib.forms import chosen_id
 
 LABELS_TEMPLATE = "inbox/settings/labels.html"
+
+
+def chosen_label(request: AuthenticatedRequest, name: str) -> Label:
+    """The label a form picked. One deleted meanwhile (or a forged id) is a refusal with a
+    reason, not a 404: htmx would draw the 404 page in place of the pane the form updates."""
+    try:
+        return access_label(request.user, chosen_id(request.POST, name) or 0)
+    except Http404 as exc:
+        raise ActionRefused(_("That label no longer exists.")) from exc
 
 
 @require_POST
 @refusals
 def conversation_label_add(request: AuthenticatedRequest, conversation_id: int) -> HttpResponse:
     conversation = access_conversation(request.user, conversation_id, for_write=True)
-    label = access_label(request.user, chosen_id(request.POST, "label") or 0)
+    label = chosen_label(request, "label")
     if actions.add_label(conversation, label=label, actor=request.user):
         messages.success(request, _("Label “%(name)s” added.") % {"name": label.name})
     return _back(request, conversation.pk)
@@ -35,7 +45,7 @@ def conversation_label_add(request: AuthenticatedRequest, conversation_id: int) 
 @refusals
 def conversation_label_remove(request: AuthenticatedRequest, conversation_id: int) -> HttpResponse:
     conversation = access_conversation(request.user, conversation_id, for_write=True)
-    label = access_label(request.user, chosen_id(request.POST, "label") or 0)
+    label = chosen_label(request, "label")
     if actions.remove_label(conversation, label=label, actor=request.user):
         messages.success(request, _("Label “%(name)s” removed.") % {"name": label.name})
     return _back(request, conversation.pk)

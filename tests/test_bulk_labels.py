@@ -141,7 +141,7 @@ def test_a_member_adds_and_removes_a_label_in_the_header(client_for, alice, inbo
     assert "Alice Agent removed the label “VIP”" in thread
 
 
-def test_labels_of_another_inbox_are_404_and_a_bad_label_is_404(
+def test_labels_of_another_inbox_are_404_and_an_unknown_label_is_refused(
     client_for, bob, alice, inboxes, vip
 ):
     a, _b = inboxes
@@ -151,10 +151,13 @@ def test_labels_of_another_inbox_are_404_and_a_bad_label_is_404(
         reverse("inbox:conversation_label_add", args=[c.pk]), {"label": vip.pk}
     )
     unknown = client_for(alice).post(
-        reverse("inbox:conversation_label_add", args=[c.pk]), {"label": "nope"}
+        reverse("inbox:conversation_label_add", args=[c.pk]),
+        {"label": "nope"},
+        HTTP_HX_REQUEST="true",
     )
 
-    assert foreign.status_code == 404 and unknown.status_code == 404
+    assert foreign.status_code == 404
+    assert unknown.status_code == 422 and "That label no longer exists." in unknown.content.decode()
     assert not ConversationLabel.objects.exists()
 
 
@@ -367,13 +370,17 @@ def test_bad_bulk_input_gets_a_clear_message(client_for, alice, inboxes, data, m
     assert message in response.content.decode()
 
 
-def test_a_bad_label_in_a_bulk_action_is_404(client_for, alice, inboxes):
+def test_a_label_deleted_meanwhile_is_a_clear_message_not_a_404(client_for, alice, inboxes):
     a, _b = inboxes
     c = conversation(a, 1)
     response = client_for(alice).post(
-        reverse("inbox:bulk"), {"action": "label_add", "bulk_label": "9999", "conversation": [c.pk]}
+        reverse("inbox:bulk"),
+        {"action": "label_add", "bulk_label": "9999", "conversation": [c.pk]},
+        HTTP_HX_REQUEST="true",
     )
-    assert response.status_code == 404
+    assert response.status_code == 422
+    assert "That label no longer exists." in response.content.decode()
+    assert 'id="conversation-list"' in response.content.decode()
 
 
 def test_bulk_without_javascript_redirects_to_the_same_list(client_for, max_manager, inboxes):
