@@ -42,7 +42,6 @@ from config.uploads import REPLY_ATTACHMENT_LIMITS, REPLY_MEDIA_LINK_MAX_AGE  # 
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
-
 _read, _strict_bool = read, strict_bool
 
 DEBUG = _read("DEBUG", _strict_bool, False)
@@ -93,6 +92,7 @@ INSTALLED_APPS = [
     "assistant",
     "webhooks",  # outbound webhooks (Standard Webhooks): endpoints, outbox, delivery
     "api",  # the REST API (django-ninja) and its tokens, Settings → API
+    "webchat",  # the web chat widget: Settings → Web chat, the public pages under /w/
     "ninja",  # django-ninja's Swagger UI files for /api/docs
     "operations",  # operator commands, Settings → System, read-only Django admin (last app)
     "demo",  # seed_demo only: no models, and it refuses to run without DEBUG

@@ -30,6 +30,9 @@ urlpatterns = [
     path("api/", include(api_urls.urls, namespace="api")),
     path("settings/", include("api.settings_urls")),
     path("settings/", include("webhooks.settings_urls")),
+    path("settings/", include("webchat.settings_urls")),
+    # The web chat widget's public pages: the loader /w/<id>.js and the chat (no log-in).
+    path("w/", include("webchat.public_urls")),
     path("settings/", include("operations.urls")),
     path("webhooks/campaigns/", include("campaigns.webhook_urls")),
     path("webhooks/", include("inbox.webhook_urls")),

@@ -33,6 +33,8 @@ CHANNEL_KINDS: dict[str, tuple[str, ...]] = {
     "phone": (IdentityKind.PHONE, IdentityKind.WHATSAPP),
     "whatsapp": (IdentityKind.WHATSAPP, IdentityKind.PHONE),
     "email": (IdentityKind.EMAIL,),
+    # The web chat: an anonymous visitor's own identity, or a signed-in one's external id.
+    "web": (IdentityKind.WEB_VISITOR, IdentityKind.EXTERNAL_ID),
 }
 
 

@@ -104,7 +104,12 @@ class ChannelForm(forms.Form):
     """A number or address for the inbox; the address comes back normalised (E.164 for SMS
     and WhatsApp, lower-case for e-mail), the form in which providers name it."""
 
-    kind = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, initial=Channel.SMS)
+    # The web chat has no number or address: Settings → Web chat configures it.
+    kind = forms.ChoiceField(
+        label=_("Channel"),
+        choices=[(value, label) for value, label in Channel.choices if value != Channel.WEB],
+        initial=Channel.SMS,
+    )
     address = forms.CharField(
         label=_("Number or address"),
         max_length=254,

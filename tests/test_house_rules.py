@@ -17,6 +17,7 @@ APPS = [
     "assistant",
     "webhooks",
     "api",
+    "webchat",
     "operations",
 ]
 DEMO = "demo"  # demo and synthetic data: may import every app, and no app imports it

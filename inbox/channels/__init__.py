@@ -11,7 +11,8 @@ three exceptions, which decide what delivery does next:
   sending); the message is marked unknown and is never resent automatically.
 
 `provider_for(channel)` picks the module from settings: SMS and WhatsApp by `SMS_BACKEND`
-(console, locmem or twilio), e-mail always through Django's `EMAIL_BACKEND` (SMTP, anymail…).
+(console, locmem or twilio), e-mail always through Django's `EMAIL_BACKEND` (SMTP, anymail…),
+the web chat by storing the reply for the visitor's widget (inbox.channels.web).
 
 Inbound, a provider's webhook stores what it received as an `InboundEvent` (inbox.inbound), and
 the provider's `route(event) -> IncomingMessage` says what arrived and in which inbox, or raises
@@ -75,5 +76,7 @@ def sender_of(message: Any) -> Any:
 def provider_for(channel: str) -> ModuleType:
     """The module that sends on a channel: inbox.channels.<name>, a package (twilio, email)
     or a module (console, locmem), each exposing `send`."""
-    name = "email" if channel == "email" else settings.SMS_BACKEND
+    if channel in ("email", "web"):
+        return import_module(f"inbox.channels.{channel}")
+    name = settings.SMS_BACKEND
     return import_module(f"inbox.channels.{name}")

@@ -277,6 +277,13 @@ class ConversationEvent(models.Model):
         # A label (inbox.models.labels) put on or taken off; the data names it as it was.
         LABEL_ADDED = "label_added", _("Label added")
         LABEL_REMOVED = "label_removed", _("Label removed")
+        # The web chat (the webchat app): a signed-in visitor whose token names another
+        # e-mail address than the contact's on file; a visitor who left an e-mail address.
+        WEB_EMAIL_MISMATCH = (
+            "web_email_mismatch",
+            _("The visitor signed in with an e-mail address the contact does not have"),
+        )
+        WEB_EMAIL_LEFT = "web_email_left", _("The visitor left an e-mail address for the answer")
 
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=32, choices=Kind.choices)

@@ -204,6 +204,9 @@ class Channel(models.TextChoices):
     SMS = "sms", _("SMS")
     WHATSAPP = "whatsapp", _("WhatsApp")
     EMAIL = "email", _("E-mail")
+    # The web chat widget (the webchat app): no number or address of ours; a conversation's
+    # address is the visitor's (webchat.models.WebVisitor.address).
+    WEB = "web", _("Web chat")
 
 
 class InboxChannelQuerySet(models.QuerySet["InboxChannel"]):
@@ -288,6 +291,9 @@ class InboxEvent(models.Model):
         TEMPLATE_CREATED = "template_created", _("Template created")
         TEMPLATE_UPDATED = "template_updated", _("Template changed")
         TEMPLATE_DELETED = "template_deleted", _("Template deleted")
+        # Settings → Inboxes → an inbox → Web chat (webchat.actions.widgets).
+        WEB_CHAT_CHANGED = "web_chat_changed", _("Web chat settings changed")
+        WEB_CHAT_SECRET_ROTATED = "web_chat_secret_rotated", _("Web chat identity secret renewed")
 
     inbox = models.ForeignKey(Inbox, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=32, choices=Kind.choices)
