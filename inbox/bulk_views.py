@@ -18,6 +18,7 @@ from inbox.actions import bulk as actions
 from inbox.actions import labels as label_actions
 from inbox.label_views import chosen_label
 from inbox.list import ListFilters
+from inbox.list_tools import UNDO_SESSION_KEY
 from inbox.models import ConversationStatus
 from inbox.views import list_context
 from lib.errors import ActionRefused
@@ -139,8 +140,10 @@ def bulk(request: AuthenticatedRequest) -> HttpResponse:
         messages.error(request, refused.message)
         return _answer(request, filters, status=refused.status)
     undo = None
-    if action == ConversationStatus.RESOLVED and outcome.changed and is_partial_request(request):
+    if action == ConversationStatus.RESOLVED and outcome.changed:
         undo = {"token": actions.undo_token(outcome, actor=request.user), "message": done}
+        if not is_partial_request(request):
+            request.session[UNDO_SESSION_KEY] = undo
     report(request, outcome, done, toast=undo is None)
     return _answer(request, filters, undo=undo)
 

@@ -16,6 +16,9 @@ from inbox.models import Channel, Label, Membership, SavedView
 # What a saved view keeps of the list's filters (a contact's conversations are reached
 # from the contact, not saved).
 SAVED_FILTERS = ("view", "inbox", "status", "q", "channel", "label", "assignee")
+# A bulk resolve made without JavaScript: its "Undo" waits in the session for the page the
+# redirect lands on (with htmx it comes as a toast in the answer itself).
+UNDO_SESSION_KEY = "inbox-bulk-undo"
 BULK_STATUSES = [("resolved", _("Resolve")), ("pending", _("Mark pending"))]
 
 
@@ -66,3 +69,9 @@ def list_tools(user: Any, filters: ListFilters) -> dict[str, Any]:
         "bulk_assignees": bulk_assignees(user),
         "bulk_statuses": BULK_STATUSES,
     }
+
+
+def pop_undo_notice(request: Any) -> dict[str, str] | None:
+    """The waiting "Undo" of a bulk resolve, once."""
+    notice = request.session.pop(UNDO_SESSION_KEY, None)
+    return notice if isinstance(notice, dict) else None

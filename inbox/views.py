@@ -14,7 +14,7 @@ from inbox.access import access_conversation
 from inbox.actions import mark_read
 from inbox.contact_panel import contact_panel_context
 from inbox.list import ListFilters, decorate, inbox_choices, list_page, with_row_data
-from inbox.list_tools import list_tools
+from inbox.list_tools import list_tools, pop_undo_notice
 from inbox.live import POLL_SECONDS, Poller, live_context, nothing_changed
 from inbox.models import Conversation, ConversationStatus
 from inbox.notifications import unread_context
@@ -64,7 +64,9 @@ def index(request: AuthenticatedRequest) -> HttpResponse:
         return render(request, "inbox/_list.html#conversation-page", list_context(request, filters))
     if is_partial_request(request):
         return render(request, "inbox/_list.html#conversation-list", list_context(request, filters))
-    return render(request, "inbox/index.html", workspace_context(request, filters))
+    context = workspace_context(request, filters)
+    context["undo_notice"] = pop_undo_notice(request)
+    return render(request, "inbox/index.html", context)
 
 
 # "Show the whole conversation": still bounded, so one page never renders without end.

@@ -1,6 +1,8 @@
 """Issue 11, "What agents expect": labels on conversations, bulk actions in the list with
 the rights of one at a time and an undo for resolve, and saved views — over HTTP."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -508,3 +510,21 @@ def test_a_manager_filters_by_assignee_and_saves_it(client_for, max_manager, ali
     assert (
         'id="filter-assignee"' not in client_for(alice).get(reverse("inbox:index")).content.decode()
     )
+
+
+def test_without_javascript_the_undo_waits_above_the_list(client_for, max_manager, inboxes):
+    a, _b = inboxes
+    c = conversation(a, 1)
+    client = client_for(max_manager)
+
+    done = client.post(reverse("inbox:bulk"), {"action": "resolved", "conversation": [c.pk]})
+    page = client.get(done["Location"]).content.decode()
+    token = re.search(r'name="token" value="([^"]+)"', page)
+    again = client.get(done["Location"]).content.decode()
+
+    assert 'class="undo-notice"' in page and "1 conversation resolved." in page
+    assert 'class="undo-notice"' not in again  # shown once
+    assert token is not None
+    undone = client.post(reverse("inbox:bulk_undo"), {"token": token.group(1)})
+    assert undone.status_code == 302
+    assert Conversation.objects.get().status == "open"
