@@ -5,7 +5,8 @@
    (campaign, contact) and (campaign, identity) constraints with ON CONFLICT DO NOTHING make
    a rerun after a killed worker add nothing twice.
 2. `_skip`: one UPDATE per reason (blocked, excluded, opted out, no marketing consent,
-   invalid address), each skip stored with its reason.
+   invalid address, an address shared with an earlier row), each skip stored with its
+   reason.
 3. `_render`: the remaining rows, a chunk at a time: the message rendered for the contact
    (python-liquid through inbox.variables), its SMS segments, the recipient's time zone and
    the window's next opening (`not_before`), written back with one UPDATE per chunk; a
@@ -23,7 +24,7 @@ import logging
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Min, OuterRef, Q
+from django.db.models import Exists, Min, OuterRef, Q
 from django.utils import timezone
 
 from accounts.models import Organisation
@@ -182,6 +183,10 @@ def _skip(campaign: Campaign) -> None:
         skip(pending().exclude(address__contains="@"), SkipReason.INVALID_ADDRESS)
     else:
         skip(pending().exclude(address__startswith="+"), SkipReason.INVALID_ADDRESS)
+    # An address several contacts share (a family landline, contacts.sharing) gets the
+    # campaign once: the first contact's row that is still to be sent.
+    earlier = pending().filter(address=OuterRef("address"), pk__lt=OuterRef("pk"))
+    skip(pending().filter(Exists(earlier)), SkipReason.DUPLICATE)
     _heartbeat(campaign)
 
 

@@ -10,6 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from api.schemas import IdentityOut
+from campaigns.actions import campaigns as campaign_actions
+from campaigns.models import CampaignRecipient
 from contacts import actions, sharing
 from contacts.consent import identity_for_channel
 from contacts.matching import match_contacts
@@ -17,7 +19,8 @@ from contacts.merging import merge_contacts, undo_merge
 from contacts.models import Contact, ContactEvent, Identity
 from contacts.tasks import remove_expired_ephemeral_contacts
 from contacts.upsert import UpsertItem, upsert_contacts
-from tests.factories import ContactFactory, identity
+from inbox.models import InboxChannel
+from tests.factories import ContactFactory, identity, inbox_with
 
 pytestmark = pytest.mark.django_db
 LANDLINE = "+49 30 1234567"
@@ -281,3 +284,35 @@ def test_an_opt_out_from_a_shared_number_lands_on_the_conversations_contact(
 
     assert target.contact_id == son.pk and target.kind == "phone"
     assert identity_for_channel("sms", NORMALISED).contact_id == mother.pk  # the first holder
+
+
+def test_a_campaign_reaches_a_shared_number_once(
+    ada, max_manager, mother, son, landline, settings, django_capture_on_commit_callbacks
+):
+    settings.SMS_BACKEND = "locmem"
+    sharing.share_identity(son, identity=landline, actor=ada)
+    inbox = inbox_with("A", managers=[max_manager])
+    InboxChannel.objects.create(inbox=inbox, kind="sms", address="+4940123456")
+    campaign = campaign_actions.create_campaign(
+        inbox=inbox, actor=max_manager, name="Service", channel="sms", type="service"
+    )
+    campaign_actions.update_campaign(
+        campaign,
+        actor=max_manager,
+        values={
+            "body": "Ihr Termin ist morgen.",
+            "window_days": [],
+            "rate": 100,
+            "audience": {"rules": [{"field": "last_name", "op": "equals", "value": "Sommer"}]},
+        },
+    )
+    campaign.refresh_from_db()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        campaign_actions.launch_campaign(campaign, actor=max_manager)
+
+    rows = CampaignRecipient.objects.filter(campaign=campaign).order_by("pk")
+    assert [(r.contact_id, r.status, r.skip_reason) for r in rows] == [
+        (mother.pk, "queued", ""),
+        (son.pk, "skipped", "duplicate"),
+    ]
