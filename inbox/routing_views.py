@@ -36,10 +36,14 @@ WAITING_SHOWN = 99  # "99+ waiting": the page never counts a big table
 
 
 def is_routing_request(request: HttpRequest) -> bool:
-    """Whether the request comes from the routing page, so that the inbox's views answer
-    for it: htmx names the page it was sent from (HX-Current-URL); a plain form post has
-    its Referer (sent for the same origin: SECURE_REFERRER_POLICY "same-origin"). Without
-    either, the answer is the inbox's — a way back, not a wrong one."""
+    """Whether the request is for the routing page or comes from it, so that the inbox's
+    views answer for it and the panes' links stay in routing mode: htmx names the page it
+    was sent from (HX-Current-URL); a plain form post has its Referer (sent for the same
+    origin: SECURE_REFERRER_POLICY "same-origin"). Without either, the answer is the
+    inbox's — a way back, not a wrong one."""
+    routing = reverse("routing:index")
+    if request.path.startswith(routing):
+        return True
     htmx = getattr(request, "htmx", None)
     page = (htmx.current_url if htmx else None) or request.headers.get("Referer", "")
     if not page:
@@ -47,7 +51,7 @@ def is_routing_request(request: HttpRequest) -> bool:
     parts = urlsplit(page)
     if parts.netloc and parts.netloc != request.get_host():
         return False
-    return parts.path.startswith(reverse("routing:index"))
+    return parts.path.startswith(routing)
 
 
 def _my_inbox_ids(user: Any) -> QuerySet[Membership, Any]:

@@ -10,7 +10,7 @@ from django.db import connection, connections
 from django.urls import reverse
 from django.utils import timezone
 
-from inbox.actions import IncomingMessage, receive_message
+from inbox.actions import IncomingMessage, receive_message, reply
 from inbox.actions.assignment import route_next
 from inbox.models import (
     AgentCapacity,
@@ -209,6 +209,30 @@ def test_a_comment_and_a_confirmed_contact_from_routing_mode_come_back_to_it(
     assert comment["Location"] == confirm["Location"] == back
     conversation.refresh_from_db()
     assert conversation.contact_state == "confirmed" and conversation.contact.kind == "curated"
+
+
+def test_the_panes_links_and_page_forms_stay_in_routing_mode(
+    client_for, alice, inbox_a, monkeypatch
+):
+    monkeypatch.setattr("inbox.thread.THREAD_LIMIT", 1)
+    conversation = waiting(inbox_a, 1, minutes_ago=5)
+    route_next(agent=alice)
+    reply(conversation, body="Wir sehen nach.", actor=alice)
+    client = client_for(alice)
+    here = reverse("routing:conversation", args=[conversation.id])
+
+    page = client.get(here).content.decode()
+    inbox_page = client.get(reverse("inbox:conversation", args=[conversation.id])).content.decode()
+
+    # "Show the whole conversation" and, without JavaScript, "Create contact" ask for the
+    # routing page again; in the inbox they ask for the inbox's.
+    assert f'href="{here}?whole=1"' in page and f'action="{here}"' in page
+    assert here not in inbox_page
+    whole = client.get(here, {"whole": "1"}).content.decode()
+    assert "Hallo, wo bleibt meine Lieferung?" in whole and "Resolve and next" in whole
+    opened = client.get(here, {"keep_contact": "1"}).content.decode()
+    form = opened[opened.index(f'id="keep-contact-{conversation.id}"') :]
+    assert not form.split(">")[0].endswith("hidden")
 
 
 def test_only_the_routing_page_of_this_site_counts_as_routing_mode(rf):
