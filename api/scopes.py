@@ -13,6 +13,7 @@ class Scope(models.TextChoices):
     CAMPAIGNS_READ = "campaigns:read", "campaigns:read"
     WEBHOOKS_MANAGE = "webhooks:manage", "webhooks:manage"
     ATTRIBUTES_WRITE_CRM = "attributes:write_crm", "attributes:write_crm"
+    JOURNEY_WRITE = "journey:write", "journey:write"
 
 
 # What each scope allows, shown beside its checkbox in Settings → API.
@@ -29,4 +30,7 @@ DESCRIPTIONS = {
     Scope.CAMPAIGNS_READ: _("Read campaigns and their recipients' status."),
     Scope.WEBHOOKS_MANAGE: _("Manage outbound webhook endpoints."),
     Scope.ATTRIBUTES_WRITE_CRM: _("Write attributes owned by the CRM."),
+    Scope.JOURNEY_WRITE: _(
+        "Record contacts' page views for a web chat widget in the server consent mode."
+    ),
 }

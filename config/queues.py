@@ -40,6 +40,8 @@ ROUTES = {
     "operations.tasks.*": "bulk",
     # api: forgetting Idempotency-Keys after 24 hours
     "api.tasks.*": "bulk",
+    # journey: deleting page views past their retention
+    "journey.tasks.*": "bulk",
 }
 
 
@@ -110,6 +112,11 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "purge-idempotency-records": {
         "task": "api.tasks.purge_idempotency_records",
         "schedule": crontab(minute=23),
+    },
+    # Page views past the organisation's journey retention (journey.retention).
+    "purge-old-page-views": {
+        "task": "journey.tasks.purge_old_page_views",
+        "schedule": crontab(minute=47, hour=3),
     },
     # Survey invitations whose delay after resolving has passed (surveys.actions.invitations).
     "surveys-send-due": {

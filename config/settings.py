@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "surveys",
     "assistant",
     "webhooks",  # outbound webhooks (Standard Webhooks): endpoints, outbox, delivery
+    "journey",  # visitors' page views (issue 14); before webchat: its erasure sees visitors
     "api",  # the REST API (django-ninja) and its tokens, Settings → API
     "webchat",  # the web chat widget: Settings → Web chat, the public pages under /w/
     "ninja",  # django-ninja's Swagger UI files for /api/docs
@@ -183,8 +184,7 @@ else:
     # SQLite: wait for a writer instead of failing at once, as concurrent requests expect.
     _database.setdefault("OPTIONS", {})["timeout"] = 20
 DATABASES = {"default": _database}
-# A read replica (streaming replication) for search and exports (lib/replica.py). The same
-# pool settings; in tests it mirrors the primary.
+# A read replica for search and exports (lib/replica.py), same pool; tests mirror the primary.
 DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
 if DATABASE_REPLICA_URL:
     if urlsplit(DATABASE_REPLICA_URL).scheme not in {"postgres", "postgresql", "pgsql"}:

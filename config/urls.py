@@ -24,6 +24,9 @@ urlpatterns = [
     # The short public links of survey invitations (no log-in; surveys.public_views).
     path("s/", include("surveys.public_urls")),
     path("campaigns/", include("campaigns.urls")),
+    # The web chat widget's journey endpoint (public, origin-checked) and the agents' views.
+    path("w/", include("journey.urls")),
+    path("journey/", include("journey.agent_urls")),
     path("assistant/", include("assistant.urls")),
     path("settings/", include("assistant.settings_urls")),
     # The REST API (bearer tokens, problem details; api.gateway) and Settings → API.

@@ -38,9 +38,17 @@ TabProvider = Callable[[Any, Contact], dict[str, Any]]
 PANEL_TABS: dict[str, tuple[TabProvider, str]] = {}
 
 
-def register_panel_tab(name: str, provider: TabProvider, template: str) -> None:
-    """Fill the panel tab `name` (one of TABS) with `provider(user, contact)` rendered by
-    `template`. Call from AppConfig.ready(); registering again replaces the tab's filler."""
+def register_panel_tab(
+    name: str, provider: TabProvider, template: str, *, label: Any = None
+) -> None:
+    """Fill the panel tab `name` with `provider(user, contact)` rendered by `template`. A tab
+    not in TABS needs its `label`: it is added before "More". Call from AppConfig.ready();
+    registering again replaces the tab's filler."""
+    if name not in TAB_NAMES:
+        if label is None:
+            raise ValueError(f"the panel tab {name!r} needs a label")
+        TABS.insert(len(TABS) - 1, (name, label))
+        TAB_NAMES.add(name)
     PANEL_TABS[name] = (provider, template)
 
 

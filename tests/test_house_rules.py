@@ -18,6 +18,7 @@ APPS = [
     "webhooks",
     "api",
     "webchat",
+    "journey",
     "operations",
 ]
 DEMO = "demo"  # demo and synthetic data: may import every app, and no app imports it
