@@ -1,0 +1,194 @@
+"""axe-core on every main screen, in English and German, at 1280 and 390 px: the demo data's
+workspace (list, a conversation, the contact panel's tabs), routing mode, contacts, Settings,
+campaigns, surveys and preferences. Any serious or critical violation fails the test, and all
+of them are listed, page by page, in the failure message.
+
+axe-core comes bundled with axe-playwright-python (a dev extra): nothing is downloaded when
+the tests run. Playwright injects it through the DevTools protocol, which the page's
+Content-Security-Policy does not govern, so the CSP stays as strict as in production.
+"""
+
+from typing import Any
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.core.management import call_command
+from django.db.models import Count
+from django.utils import translation
+from django.utils.translation import gettext
+from playwright.sync_api import expect
+
+from accounts.models import User
+from campaigns.actions.campaigns import create_campaign
+from contacts.models import Contact, ContactKind
+from demo.accounts import DEMO_PASSWORD
+from inbox.models import Conversation, Inbox
+from surveys.models import Survey
+from tests.browser.pages import log_in
+
+pytestmark = [pytest.mark.browser]
+
+ADMIN, MANAGER, AGENT = (
+    "admin@nordlicht.example",
+    "manager@nordlicht.example",
+    "anna@nordlicht.example",
+)
+LOCALES = {"en": "en-GB", "de": "de-DE"}
+FAILING_IMPACTS = {"serious", "critical"}
+CONTACT_TABS = ["summary", "profile", "cases", "messages", "identities", "more"]
+AXE = Axe()
+
+
+@pytest.fixture
+def demo(transactional_db, settings):
+    settings.DEBUG = True
+    call_command("seed_demo", verbosity=0)
+    settings.DEBUG = False
+
+
+class Audit:
+    """Runs axe on one page after another and keeps the serious and critical violations."""
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+        self.screens = 0
+
+    def check(self, page: Any, screen: str, *, within: str | None = None) -> None:
+        # Toasts fade in; a half-transparent one would be measured at half its contrast.
+        page.emulate_media(reduced_motion="reduce")
+        page.wait_for_load_state("load")
+        results = AXE.run(page, context=within) if within else AXE.run(page)
+        self.screens += 1
+        for violation in results.response["violations"]:
+            if violation["impact"] not in FAILING_IMPACTS:
+                continue
+            self.problems.append(
+                f"{screen} ({page.url}): [{violation['impact']}] {violation['id']}: "
+                f"{violation['help']}"
+            )
+            for node in violation["nodes"][:5]:
+                summary = " ".join(node["failureSummary"].split())
+                self.problems.append(f"    {' '.join(node['target'])}: {summary[:300]}")
+            if len(violation["nodes"]) > 5:
+                self.problems.append(f"    … and {len(violation['nodes']) - 5} more")
+
+    def visit(self, page: Any, screen: str, url: str) -> None:
+        page.goto(url)
+        self.check(page, screen)
+
+    def report(self) -> str:
+        return "\n".join([f"{len(self.problems)} lines of axe violations:", *self.problems])
+
+
+def _log_in(page: Any, email: str, language: str) -> None:
+    with translation.override(language):
+        button = gettext("Log in")
+    log_in(page, email, DEMO_PASSWORD, button=button)
+
+
+def _story() -> dict[str, Any]:
+    """What the screens show: a curated contact with several conversations (so the panel's
+    Cases and Messages tabs have content), its newest conversation, a draft campaign and a
+    survey."""
+    contact = (
+        Contact.objects.filter(kind=ContactKind.CURATED)
+        .annotate(n=Count("conversations"))
+        .order_by("-n", "id")
+        .first()
+    )
+    assert contact is not None
+    conversation = Conversation.objects.filter(contact=contact).order_by("-last_message_at")[0]
+    manager = User.objects.get(email=MANAGER)
+    draft = create_campaign(
+        inbox=Inbox.objects.get(name="Vertrieb"),
+        actor=manager,
+        name="Sommeraktion",
+        channel="sms",
+        type="marketing",
+    )
+    return {
+        "contact": contact,
+        "conversation": conversation,
+        "draft": draft,
+        "survey": Survey.objects.order_by("id").first(),
+        "inbox": conversation.inbox,
+    }
+
+
+def _contact_panel_tabs(audit: Audit, page: Any, where: str) -> None:
+    """Open the contact panel where it is folded away (its toggle, ≤ 1280 px), check the page
+    with it open, then click through its tabs."""
+    panel = page.locator("#contact-panel-pane")
+    if not panel.is_visible():
+        page.locator("[data-panel-toggle][aria-expanded=false]:visible").first.click()
+        expect(panel).to_be_visible()
+        audit.check(page, f"{where}: the contact panel opened")
+    for index in range(panel.locator(".panel-tabs a").count()):
+        tab = panel.locator(".panel-tabs a").nth(index)
+        name = tab.inner_text().strip()
+        tab.click()
+        expect(panel.locator(".panel-tabs a").nth(index)).to_have_attribute("aria-current", "page")
+        audit.check(page, f"{where}: contact panel, tab {name}", within="#contact-panel-pane")
+
+
+@pytest.mark.parametrize(
+    ("language", "width"),
+    [("en", 1280), ("de", 1280), ("en", 390), ("de", 390)],
+    ids=["en-1280", "de-1280", "en-390", "de-390"],
+)
+def test_the_main_screens_have_no_serious_or_critical_axe_violations(
+    demo, new_page, language, width
+):
+    User.objects.update(language=language)
+    story = _story()
+    contact, conversation = story["contact"], story["conversation"]
+    audit = Audit()
+
+    # An admin: the log-in page, the workspace, contacts, Settings, preferences.
+    page = new_page(locale=LOCALES[language], width=width)
+    audit.visit(page, "log-in", "/accounts/login/")
+    _log_in(page, ADMIN, language)
+    audit.check(page, "workspace: conversation list")
+    audit.visit(page, "workspace: a conversation", f"/inbox/c/{conversation.pk}/")
+    _contact_panel_tabs(audit, page, "workspace")
+    audit.visit(page, "contacts list", "/contacts/")
+    for tab in CONTACT_TABS:
+        audit.visit(page, f"contact page, tab {tab}", f"/contacts/{contact.pk}/?tab={tab}")
+    for screen, url in [
+        ("settings: inboxes", "/settings/inboxes/"),
+        ("settings: an inbox", f"/settings/inboxes/{story['inbox'].pk}/"),
+        ("settings: contact attributes", "/settings/contact-attributes/"),
+        ("settings: users", "/settings/users/"),
+        ("settings: API", "/settings/api/"),
+        ("settings: webhooks", "/settings/webhooks/"),
+        ("preferences", "/accounts/preferences/"),
+    ]:
+        audit.visit(page, screen, url)
+
+    # The manager: campaigns and surveys.
+    page = new_page(locale=LOCALES[language], width=width)
+    _log_in(page, MANAGER, language)
+    for screen, url in [
+        ("campaigns list", "/campaigns/"),
+        ("new campaign", "/campaigns/new/"),
+        ("campaign editor", f"/campaigns/{story['draft'].pk}/edit/"),
+        ("surveys list", "/campaigns/surveys/"),
+        ("survey results", f"/campaigns/surveys/{story['survey'].pk}/"),
+    ]:
+        audit.visit(page, screen, url)
+
+    # An agent in routing mode: the conversation she works on (or the next one she asks for).
+    page = new_page(locale=LOCALES[language], width=width)
+    _log_in(page, AGENT, language)
+    page.goto("/routing/")
+    with translation.override(language):
+        next_please = page.get_by_role("button", name=gettext("Get next conversation"))
+        resolve_and_next = page.get_by_role("button", name=gettext("Resolve and next"))
+    if next_please.count():
+        next_please.click()
+    resolve_and_next.wait_for()
+    audit.check(page, "routing mode: a conversation")
+    _contact_panel_tabs(audit, page, "routing mode")
+
+    assert audit.screens >= 25
+    assert not audit.problems, audit.report()
