@@ -12,8 +12,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.management import call_command
 from django.test import Client, override_settings
+from django.utils import translation
 
 from accounts.models import Role, User
 from config.celery import app as celery_app
@@ -60,6 +62,15 @@ def _collected_static(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None
         with override_settings(STATICFILES_DIRS=[root]):
             yield
     shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Each test starts and ends in the default language: a request through LocaleMiddleware
+    leaves its language active in the thread, which would make later tests Swedish."""
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.activate(django_settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)
