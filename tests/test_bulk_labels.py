@@ -528,3 +528,18 @@ def test_without_javascript_the_undo_waits_above_the_list(client_for, max_manage
     undone = client.post(reverse("inbox:bulk_undo"), {"token": token.group(1)})
     assert undone.status_code == 302
     assert Conversation.objects.get().status == "open"
+
+
+def test_nobody_is_bulk_assigned_in_an_open_inbox(client_for, max_manager, bob, inboxes):
+    _a, b = inboxes
+    Membership.objects.create(inbox=b, user=max_manager, role=InboxRole.MANAGER)
+    c = conversation(b, 1)
+
+    response = client_for(max_manager).post(
+        reverse("inbox:bulk"),
+        {"action": "assign", "bulk_assignee": bob.pk, "conversation": [c.pk]},
+        HTTP_HX_REQUEST="true",
+    )
+
+    assert "In an open inbox everyone answers; nobody is assigned." in response.content.decode()
+    assert Conversation.objects.get().assignee_id is None

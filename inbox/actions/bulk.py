@@ -128,13 +128,16 @@ def _assign_refusal(
     conversation: Conversation, *, assignee: User, actor: User, assignee_inboxes: set[int]
 ) -> str:
     """Why `actor` may not give `conversation` to `assignee` ("" when they may): the rules
-    of inbox.actions.assignment.assign_to_me and assign."""
+    of inbox.actions.assignment.assign_to_me and assign, and of what the header offers
+    (inbox.access.Rights.can_assign: no assignment in an open inbox)."""
     rights = rights_in(actor, conversation)
     if rights.role is None:
         return _("You are not a member of this inbox.")
+    # As the conversation header offers it: nobody owns a conversation of an open inbox,
+    # managers included (they may still unassign one assigned before the switch).
+    if not conversation.inbox.is_assignment_mode:
+        return _("In an open inbox everyone answers; nobody is assigned.")
     if assignee.pk == actor.pk and not rights.can_manage:
-        if not conversation.inbox.is_assignment_mode:
-            return _("In an open inbox everyone answers; nobody assigns themselves.")
         if conversation.assignee_id not in (None, actor.pk):
             return _("%(name)s is handling this conversation.") % {"name": conversation.assignee}
         return ""
