@@ -348,6 +348,10 @@ def test_send_message_from_a_conversation_preselects_its_channel_and_inbox(world
     )
     expect(send.locator("select[name=channel]")).to_have_value("email")
     expect(send.locator("select[name=inbox]")).to_have_value(str(world["inbox"].pk))
+    # Another address narrows the choices in place and keeps the focus on the field.
+    send.locator("select[name=address]").select_option("+491701234567")
+    expect(send.locator("select[name=channel]")).to_have_value("sms")
+    expect(send.locator("select[name=address]")).to_be_focused()
 
 
 @pytest.mark.parametrize("language", ["en", "de"])
