@@ -37,6 +37,8 @@ PUBLIC = {
     "webhooks:twilio_inbound",
     "webhooks:twilio_status",
     "campaign_webhooks:twilio_status",
+    # Twilio fetches a reply's file by a signed, expiring link (tests/test_reply_attachments.py).
+    "webhooks:twilio_reply_media",
     # A signed per-recipient token is its authority (RFC 8058 one-click, no log-in).
     "campaigns:unsubscribe",
     "campaigns:click",
