@@ -67,6 +67,8 @@ REPLIERS = {SERVICE: ((ANNA, 6), (MANAGER, 3)), SALES: ((ERIK, 5), (ANNA, 4), (M
 # Open conversations an agent holds stay this far below their routing capacity, so routing
 # mode still hands them the next one ("3 of 5 open"); the rest waits unassigned.
 CAPACITY_HEADROOM = 2
+# What is still open, pending or waiting started in the last days; older cases are resolved.
+STILL_OPEN_DAYS = 10
 CHANNEL_OF_KIND = {"email": "email", "phone": "sms", "whatsapp": "whatsapp"}
 ALL, CHAT = ("sms", "whatsapp", "email"), ("sms", "whatsapp")
 
@@ -225,8 +227,8 @@ def seed_conversations(inboxes: dict[str, Inbox], *, count: int = HANDMADE) -> i
     for number, (started, channel, address, scenario) in enumerate(plans):
         last = newest[(scenario[0], channel, address)] == number
         outcome = "resolved"
-        if last:
-            outcome = rng.choices(["resolved", "pending", "open", "waiting"], [40, 12, 18, 30])[0]
+        if last and started >= now - timedelta(days=STILL_OPEN_DAYS):
+            outcome = rng.choices(["resolved", "pending", "open", "waiting"], [25, 20, 20, 35])[0]
         _conversation(
             rng, inboxes[scenario[0]], users, f"demo-{number:04d}", started, now, channel, address,
             scenario, outcome, room,
