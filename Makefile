@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run worker beat test lint typecheck pytest browser-screenshot messages clean
+.PHONY: run worker beat test lint typecheck pytest screenshots messages clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,10 @@ typecheck: $(VENV)/.installed-dev
 pytest: export SECRET_KEY ?= make-test-only-not-a-secret
 pytest: $(VENV)/.installed-dev
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+## screenshots: the workspace, contact panel, routing mode and contacts at 1280 and 390 px in English and German, on a throw-away demo database (var/screenshots/, or SHOTS=DIR)
+screenshots: $(VENV)/.installed-dev
+	$(BIN)/python scripts/screenshots.py $(SHOTS)
 
 ## messages: extract strings into locale/*/django.po and compile them (needs GNU gettext)
 messages: export DEBUG ?= true
