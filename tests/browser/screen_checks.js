@@ -33,6 +33,16 @@
       problems.push(name(el) + " " + how + ": " + el.scrollWidth + " > " + el.clientWidth);
     }
     if (!strict) { return problems; }
+    // A select shows its chosen option whole (measured in the select's own font).
+    const canvas = document.createElement("canvas").getContext("2d");
+    for (const select of document.querySelectorAll("select")) {
+      if (!shown(select) || !select.options.length || select.closest(".table-card")) { continue; }
+      const style = getComputedStyle(select);
+      canvas.font = style.font;
+      const text = select.options[select.selectedIndex >= 0 ? select.selectedIndex : 0].text;
+      const room = select.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight) - 16;
+      if (canvas.measureText(text).width > room + 1) { problems.push(name(select) + " cuts «" + text + "»"); }
+    }
     const labels = ".unassigned, .status, .chip, .badge, .state-badge, .btn, .panel-tabs a, .view-tab span";
     for (const el of document.querySelectorAll(labels)) {
       if (!shown(el) || el.closest(skip)) { continue; }

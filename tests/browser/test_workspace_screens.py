@@ -376,3 +376,23 @@ def test_screenshots_of_the_workspace_at_1280_and_390(world, alice, new_page, la
     toggle(phone).click()
     expect(panel(phone)).to_be_visible()
     shot(phone, f"workspace-390-{language}-contact")
+
+
+def test_screenshots_of_the_identities_tab_and_the_contacts_list_in_german(
+    world, max_manager, new_page
+):
+    german(max_manager)
+    wide = new_page(locale="de-DE", width=1280, height=800)
+    log_in(wide, max_manager.email, PASSWORD, button="Anmelden")
+    wide.goto(f"/inbox/c/{world['today'].pk}/")
+    open_panel(wide)
+    panel(wide).locator(".panel-tabs a[href$='?tab=identities']").click()
+    expect(panel(wide).locator(".identity-row").first).to_be_visible()
+    shot(wide, "workspace-1280-de-identities")
+
+    phone = new_page(locale="de-DE", width=390, height=844)
+    log_in(phone, max_manager.email, PASSWORD, button="Anmelden")
+    phone.goto("/contacts/")
+    shot(phone, "contacts-390-de")
+    phone.goto(f"/settings/inboxes/{world['inbox'].pk}/")
+    shot(phone, "inbox-settings-390-de")
