@@ -3,6 +3,7 @@ a visitor writing through the inbox's one inbound path, the cheap poll, attachme
 away message."""
 
 import gzip
+import html
 import re
 from datetime import timedelta
 
@@ -189,21 +190,38 @@ def test_consent_alone_makes_no_visitor_in_chat_only_mode(widget):
 # --- The poll and replies ----------------------------------------------------------------
 
 
-def stamp_of(answer) -> str:
-    return re.search(r"\?stamp=([^\"&]*)\"", answer.text).group(1)
+def poller_query(answer) -> str:
+    """What the poller asks with next: its stamp and the time of its answer."""
+    return html.unescape(re.search(r'/thread/\?([^"]*)"', answer.text).group(1))
 
 
 def test_the_idle_poll_answers_204_without_a_query(widget, django_assert_num_queries):
     visitor = Visitor(widget)
     visitor.send()
-    first = visitor.poll()
-    stamp = stamp_of(first)
-    assert stamp
+    query = poller_query(visitor.poll())
+    assert "stamp=" in query and "since=" in query
 
     with django_assert_num_queries(0):
-        idle = visitor.poll(stamp)
+        idle = visitor.poll(query)
 
     assert idle.status_code == 204
+
+
+def test_another_visitors_message_costs_a_poll_two_queries_and_no_answer(
+    widget, django_assert_max_num_queries, django_capture_on_commit_callbacks
+):
+    visitor = Visitor(widget)
+    visitor.send()
+    # Their conversation last changed a while ago (beyond the poll's overlap).
+    Conversation.objects.update(updated_at=timezone.now() - timedelta(seconds=30))
+    query = poller_query(visitor.poll())
+    with django_capture_on_commit_callbacks(execute=True):
+        Visitor(widget, token="another-visitor-token-zzzzzzzz").send("Ich auch")
+
+    with django_assert_max_num_queries(2):
+        answer = visitor.poll(query)
+
+    assert answer.status_code == 204
 
 
 def agent_reply(conversation, body, actor, capture):
@@ -219,18 +237,18 @@ def test_the_poll_shows_the_agents_reply_as_delivered_in_fixed_queries(
     visitor.send("Frage eins")
     conversation = Conversation.objects.get()
     agent_reply(conversation, "Antwort 0", alice, django_capture_on_commit_callbacks)
-    stamp = stamp_of(visitor.poll())
+    query = poller_query(visitor.poll())
     agent_reply(conversation, "Antwort 1", alice, django_capture_on_commit_callbacks)
 
-    with django_assert_max_num_queries(6):
-        answer = visitor.poll(stamp)
+    with django_assert_max_num_queries(7):
+        answer = visitor.poll(query)
     assert "Antwort 1" in answer.text
     # A longer thread costs the same queries.
     for number in range(2, 6):
         visitor.send(f"Noch eine Frage {number}")
         agent_reply(conversation, f"Antwort {number}", alice, django_capture_on_commit_callbacks)
-    with django_assert_max_num_queries(6):
-        answer = visitor.poll(stamp)
+    with django_assert_max_num_queries(7):
+        answer = visitor.poll(query)
 
     assert answer.status_code == 200
     assert "Antwort 5" in answer.text
@@ -255,6 +273,17 @@ def test_a_reply_shown_with_the_chat_open_is_read(
 
     message.refresh_from_db()
     assert message.status == DeliveryStatus.READ
+
+
+def test_the_first_poll_of_a_page_draws_the_returning_visitors_thread(client, widget):
+    visitor = Visitor(widget)
+    visitor.send("Von gestern")
+    Conversation.objects.update(updated_at=timezone.now() - timedelta(days=1))
+    page = client.get(f"/w/{widget.public_id}/chat/?origin={SHOP}")
+
+    answer = visitor.poll(poller_query(page))
+
+    assert "Von gestern" in answer.text
 
 
 def test_an_anonymous_visitor_sees_only_their_own_conversation(widget):

@@ -50,10 +50,9 @@ class Visitor:
         payload = {"body": body, "client_id": client_id or f"c{time.monotonic_ns()}", **data}
         return self.client.post(self.url("send"), payload, headers=self.headers())
 
-    def poll(self, stamp: str = "", **headers: str):
-        return self.client.get(
-            self.url("thread") + f"?stamp={stamp}", headers=self.headers(**headers)
-        )
+    def poll(self, query: str = "", **headers: str):
+        """The poller's request; `query` is what the last answer's poller asks with."""
+        return self.client.get(self.url("thread") + f"?{query}", headers=self.headers(**headers))
 
     def hello(self, **data: str):
         return self.client.post(self.url("hello"), data, headers=self.headers())

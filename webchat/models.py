@@ -115,7 +115,7 @@ class WebVisitor(models.Model):
     widget = models.ForeignKey(WebWidget, on_delete=models.CASCADE, related_name="visitors")
     token_hash = models.CharField(max_length=64, unique=True)
     # The address its messages come from (contacts.identities.CHANNEL_KINDS["web"]): its
-    # own `wv:<random>` while anonymous, the external id `<public id>:<sub>` once signed in.
+    # own `web-<random>` while anonymous, the external id `<public id>:<sub>` once signed in.
     anonymous_address = models.CharField(max_length=64, unique=True)
     external_id = models.CharField(max_length=320, blank=True)
     contact = models.ForeignKey(

@@ -29,12 +29,13 @@ from webchat.access import public_widget, visitor_attachment, visitor_for
 from webchat.actions import visitors as actions
 from webchat.forms import LeaveEmailForm, VisitorMessageForm
 from webchat.identity import IdentityRefused, verify_token
-from webchat.models import ConsentMode
+from webchat.models import ConsentMode, WebVisitor
 from webchat.origins import normalise_origin, origin_of, own_origin
 from webchat.widget import (
     REFRESH_HEADER,
     SHOWN_HEADER,
     WidgetRequest,
+    changed_since,
     read_file_token,
     refused,
     stamp_of,
@@ -125,6 +126,8 @@ def chat(request: HttpRequest, public_id: str) -> HttpResponse:
         ancestors = widget.origins
     context = thread_context(widget, None, shown=False, stamp="")
     context.update(
+        # The visitor's token is in their browser only: the first poll draws their thread.
+        since="",
         preview=preview,
         embed=embed,
         form=VisitorMessageForm(),
@@ -139,7 +142,8 @@ def chat(request: HttpRequest, public_id: str) -> HttpResponse:
 @login_not_required
 @require_GET
 def thread(request: HttpRequest, public_id: str) -> HttpResponse:
-    """The poll: 204 while the inbox's stamp is the one the poller carries (no query), the
+    """The poll: 204 while the inbox's stamp is the one the poller carries (no query) or,
+    when it moved, while none of the visitor's conversations changed (two queries); the
     visitor's thread otherwise."""
     checked = widget_request(request, public_id)
     if not isinstance(checked, WidgetRequest):
@@ -147,15 +151,26 @@ def thread(request: HttpRequest, public_id: str) -> HttpResponse:
     if checked.token:
         actions.mark_present(checked.token)
     stamp = stamp_of(checked.widget)
-    if stamp and stamp == request.GET.get("stamp") and not request.headers.get(REFRESH_HEADER):
+    refresh = bool(request.headers.get(REFRESH_HEADER))
+    if not refresh and stamp and stamp == request.GET.get("stamp"):
         return HttpResponse(status=204)
-    return _thread(request, checked, stamp=stamp)
+    visitor = visitor_for(checked.widget, checked.token)
+    since = request.GET.get("since", "")
+    if not refresh and since and not changed_since(visitor, since):
+        return HttpResponse(status=204)
+    return _thread(request, checked, stamp=stamp, visitor=visitor)
 
 
 def _thread(
-    request: HttpRequest, checked: WidgetRequest, *, stamp: str, status: int = 200, **extra: object
+    request: HttpRequest,
+    checked: WidgetRequest,
+    *,
+    stamp: str,
+    status: int = 200,
+    visitor: WebVisitor | None = None,
+    **extra: object,
 ) -> HttpResponse:
-    visitor = visitor_for(checked.widget, checked.token)
+    visitor = visitor or visitor_for(checked.widget, checked.token)
     shown = request.headers.get(SHOWN_HEADER) == "1"
     context = thread_context(checked.widget, visitor, shown=shown, stamp=stamp)
     context.update(extra)

@@ -32,7 +32,15 @@ function switchboardWidget(cfg, journeyFactory) {
   launcher.setAttribute("aria-label", cfg.labels.open);
   launcher.setAttribute("aria-expanded", "false");
   launcher.setAttribute("data-switchboard-launcher", "");
-  launcher.textContent = "\uD83D\uDCAC";
+  var SVG = "http://www.w3.org/2000/svg";
+  var icon = doc.createElementNS(SVG, "svg");
+  icon.setAttribute("viewBox", "0 0 24 24");
+  icon.setAttribute("aria-hidden", "true");
+  icon.setAttribute("class", "sb-icon");
+  var bubble = doc.createElementNS(SVG, "path");
+  bubble.setAttribute("d", "M4 5h16v11H9l-5 4z");
+  icon.appendChild(bubble);
+  launcher.appendChild(icon);
 
   var frame = doc.createElement("iframe");
   frame.className = "sb-frame sb-hidden";

@@ -67,18 +67,28 @@ def visitor_for_token(widget: WebWidget, token: str) -> WebVisitor:
     with an address of its own)."""
     digest = token_hash(token)
     visitor = WebVisitor.objects.filter(token_hash=digest, widget=widget).first()
-    if visitor is None:
+    for _attempt in range(3):
+        if visitor is not None:
+            break
         try:
             with transaction.atomic():
                 visitor = WebVisitor.objects.create(
-                    widget=widget,
-                    token_hash=digest,
-                    anonymous_address=f"wv:{secrets.token_urlsafe(18)}",
+                    widget=widget, token_hash=digest, anonymous_address=new_anonymous_address()
                 )
-        except IntegrityError:  # the same browser's other request created it a moment ago
-            visitor = WebVisitor.objects.get(token_hash=digest, widget=widget)
+        except IntegrityError:
+            # The same browser's other request created it a moment ago (or, rarely, the
+            # random address is taken: then the next attempt draws another).
+            visitor = WebVisitor.objects.filter(token_hash=digest, widget=widget).first()
+    if visitor is None:
+        raise RuntimeError("no address left for a new web visitor")  # 2**48 addresses
     visitor.widget = widget
     return visitor
+
+
+def new_anonymous_address() -> str:
+    """What an anonymous visitor's conversations show as their address until an agent
+    names the contact: short enough to read out ("web-3fa9c01b2e4d"), random, unique."""
+    return f"web-{secrets.token_hex(6)}"
 
 
 def receive_visitor_message(
