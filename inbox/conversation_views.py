@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.http import AuthenticatedRequest
 from accounts.models import Organisation, User
 from contacts import actions as contact_actions
+from contacts import sharing
 from contacts.access import access_contact, require
 from contacts.identities import CHANNEL_KINDS
 from contacts.models import ContactKind
@@ -291,9 +292,15 @@ def _create_contact(
             identities=[identity],
         )
     except contact_actions.IdentityTaken as taken:
-        # The address still belongs to the contact that was unlinked: create the contact
-        # without it; the agent can claim it in the Identities tab.
-        messages.warning(request, taken.message)
-        return contact_actions.create_contact(
+        contact = contact_actions.create_contact(
             actor=request.user, first_name=names["first_name"], last_name=names["last_name"]
         )
+        if taken.is_shared:
+            # Several contacts share the address already (a family landline): the new one
+            # is another of them.
+            sharing.share_identity(contact, identity=taken.identity, actor=request.user)
+        else:
+            # The address still belongs to the contact that was unlinked: the new contact
+            # goes without it; the agent can claim or share it in the Identities tab.
+            messages.warning(request, taken.message)
+        return contact

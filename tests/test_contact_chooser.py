@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from contacts import sharing
+from contacts.models import Identity
 from inbox.models import ContactState, Conversation, ConversationEvent
 from tests.factories import ContactFactory, identity, inbound, inbox_with
 
@@ -194,3 +195,18 @@ def test_an_address_with_one_holder_shows_no_chooser(client_for, alice, sales, f
     html = page.content.decode()
     assert conversation.contact.first_name == "Solo"
     assert 'id="contact-chooser"' not in html and "Back to the list" not in html
+
+
+def test_creating_a_new_contact_from_the_chooser_makes_another_sharer(
+    client_for, alice, conversation, family
+):
+    client_for(alice).post(
+        reverse("inbox:contact_create", args=[conversation.pk]),
+        {"first_name": "Lina", "last_name": "Sommer"},
+    )
+
+    conversation.refresh_from_db()
+    assert conversation.contact.first_name == "Lina"
+    holders = Identity.objects.filter(normalised="+49301234567")
+    assert sorted(holders.values_list("shared", flat=True)) == [True, True, True]
+    assert holders.filter(contact=conversation.contact).exists()
