@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from contacts import sharing
 from contacts.models import Identity
 from inbox.models import Conversation
-from tests.browser.pages import log_in
+from tests.browser.pages import lengthen_labels, log_in, overflowing
 from tests.factories import PASSWORD, ContactFactory, identity, inbound, inbox_with
 
 pytestmark = [pytest.mark.browser]
@@ -140,3 +140,25 @@ def test_adding_a_number_another_contact_has_offers_claim_and_share(
     }
     page.goto(f"/contacts/{greta.pk}/?tab=identities")
     expect(page.locator(".badge-shared")).to_have_count(1)
+
+
+@pytest.mark.parametrize(("width", "height"), [(1280, 800), (390, 844)])
+def test_the_chooser_holds_german_and_longer_labels(
+    sales, family, histories, alice, new_page, screenshot, width, height
+):
+    alice.language = "de"
+    alice.save(update_fields=["language"])
+    conversation = inbound(sales, address=LANDLINE, body="Hallo?")
+    page = new_page(locale="de-DE", width=width, height=height)
+    log_in(page, alice.email, PASSWORD, button="Anmelden")
+
+    page.goto(f"/inbox/c/{conversation.pk}/")
+    open_panel_if_hidden(page)
+    chooser = page.locator("#contact-chooser")
+    expect(chooser.locator(".chooser-candidate")).to_have_count(3)
+    problems = [p for p in overflowing(page) if "chooser" in p or "candidate" in p]
+    assert not problems, problems
+    screenshot(page, f"chooser-{width}-de")
+    lengthen_labels(page)
+    problems = [p for p in overflowing(page, strict=False) if "chooser" in p or "candidate" in p]
+    assert not problems, f"with 40 % longer labels: {problems}"
