@@ -23,15 +23,15 @@ def contact_chooser(request: AuthenticatedRequest, conversation_id: int) -> Http
     """The chooser in the contact panel: the contacts sharing the sender's address, narrowed
     by `q`; also "back to the list" after a pick. The panel alone for htmx, else the page."""
     conversation = access_conversation(request.user, conversation_id)
-    chooser = chooser_context(
-        request.user, conversation, query=search_query(request.GET), reopened=True
-    )
+    query = search_query(request.GET)
     if is_partial_request(request):
-        context = contact_panel_context(request.user, conversation)
-        context.update(chooser)
+        context = contact_panel_context(
+            request.user, conversation, chooser_query=query, chooser_reopened=True
+        )
         return render(request, "inbox/_contact_panel.html#contact-panel-pane", context)
     context = conversation_context(request, conversation)
-    context.update(chooser)
+    # The whole workspace (no JavaScript): the panel's chooser open, searched.
+    context.update(chooser_context(request.user, conversation, query=query, reopened=True))
     context.update(workspace_context(request, context["filters"]))
     return render(request, "inbox/index.html", context)
 

@@ -14,9 +14,16 @@ SEARCH_RESULTS = 10
 
 
 def contact_panel_context(
-    user: Any, conversation: Conversation, *, contact_query: str = "", tab: str = "summary"
+    user: Any,
+    conversation: Conversation,
+    *,
+    contact_query: str = "",
+    tab: str = "summary",
+    chooser_query: str = "",
+    chooser_reopened: bool = False,
 ) -> dict[str, Any]:
-    """Context for `inbox/_contact_panel.html#contact-panel-pane`."""
+    """Context for `inbox/_contact_panel.html#contact-panel-pane`; `chooser_*` open the
+    "several matches" chooser again and search it (inbox.chooser_views)."""
     can_link = inbox_role(user, conversation.inbox) is not None and user.has_perm(
         "contacts.link_conversation"
     )
@@ -33,7 +40,9 @@ def contact_panel_context(
     }
     choosing = conversation.contact_state in (ContactState.TO_CONFIRM, ContactState.UNLINKED)
     # Several contacts share the sender's address: the chooser (or the way back to it).
-    context.update(chooser_context(user, conversation))
+    context.update(
+        chooser_context(user, conversation, query=chooser_query, reopened=chooser_reopened)
+    )
     if choosing and len(contact_query) >= MIN_SEARCH_LENGTH:
         context["found"] = list(
             Contact.objects.visible_to(user)
