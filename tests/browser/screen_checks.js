@@ -36,7 +36,7 @@
     // A select shows its chosen option whole (measured in the select's own font).
     const canvas = document.createElement("canvas").getContext("2d");
     for (const select of document.querySelectorAll("select")) {
-      if (!shown(select) || !select.options.length || select.closest(".table-card")) { continue; }
+      if (!shown(select) || !select.options.length) { continue; }
       const style = getComputedStyle(select);
       canvas.font = style.font;
       const text = select.options[select.selectedIndex >= 0 ? select.selectedIndex : 0].text;
