@@ -84,6 +84,7 @@ def test_an_sms_from_a_shared_landline_lets_the_agent_choose_and_go_back(
     expect(page.locator("#contact-panel")).to_contain_text("Paul Sommer")
     expect(page.locator("#contact-chooser")).to_have_count(0)
     assert Conversation.objects.get(pk=conversation.pk).contact_id == paul.pk
+    screenshot(page, "chooser-picked-1280")
 
     back.click()
     expect(page.locator("#contact-chooser .chooser-candidate")).to_have_count(3)
