@@ -217,6 +217,10 @@ def test_every_screen_holds_german_english_and_longer_labels(
         f"/contacts/{jana.pk}/?tab=identities",
         "/settings/inboxes/",
         f"/settings/inboxes/{world['inbox'].pk}/",
+        "/routing/",
+        "/campaigns/",
+        "/settings/",
+        "/accounts/preferences/",
     ]:
         page.goto(url)
         check_screen(page, url)
