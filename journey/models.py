@@ -54,8 +54,13 @@ class JourneySession(models.Model):
     inbox = models.ForeignKey(
         "inbox.Inbox", on_delete=models.CASCADE, related_name="+", verbose_name=_("inbox")
     )
-    # SHA-256 (hex) of the widget's visitor token; "" for page views the API sent.
+    # SHA-256 (hex) of the widget's visitor token (the latest of the session); "" for page
+    # views the API sent.
     visitor_key = models.CharField(_("visitor"), max_length=64, blank=True, default="")
+    # SHA-256 (hex) of the recorder's key in the host site's own storage: it carries the
+    # session from page to page where the browser denies the chat frame (a third-party
+    # frame) its storage and each page is a new widget visitor.
+    browser_key = models.CharField(_("browser"), max_length=64, blank=True, default="")
     contact = models.ForeignKey(
         "contacts.Contact",
         null=True,
@@ -87,6 +92,7 @@ class JourneySession(models.Model):
             # The ingest's "this visitor's current session" lookup (a visitor's key is
             # unique: the hash of a random token), and a contact's visitors' sessions.
             models.Index(fields=["visitor_key", "-last_seen_at"], name="journey_visitor"),
+            models.Index(fields=["browser_key", "-last_seen_at"], name="journey_browser"),
             # The Journey tab: a contact's latest sessions.
             models.Index(fields=["contact", "-last_seen_at"], name="journey_contact"),
             # Retention.

@@ -94,7 +94,7 @@ _FAMILIES = (
     ("Opera", re.compile(r"\bOPR/|\bOpera\b")),
     ("Samsung Internet", re.compile(r"\bSamsungBrowser/")),
     ("Firefox", re.compile(r"\b(Firefox|FxiOS)/")),
-    ("Chrome", re.compile(r"\b(Chrome|Chromium|CriOS)/")),
+    ("Chrome", re.compile(r"(Chrome|Chromium|CriOS)/")),
     ("Safari", re.compile(r"\bSafari/")),
 )
 

@@ -38,6 +38,7 @@ class Visit:
 
     inbox_id: int
     visitor_key: str = ""
+    browser_key: str = ""
     contact_id: int | None = None
     source: str = Source.BROWSER
     ip_network: str | None = None
@@ -46,26 +47,22 @@ class Visit:
     session_id: int | None = None
     session_last_seen_at: datetime | None = None
     session_contact_id: int | None = None
+    session_visitor_key: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def current_session_fields(
-    inbox: str | int, key_ref: str | None = None, contact_ref: str | None = None
-) -> dict[str, Subquery]:
+def current_session_fields(inbox: str | int, **match: Any) -> dict[str, Subquery]:
     """Annotations for the visitor's latest session, so the lookup that finds the visitor
-    (or contact) finds the session in the same query (index journey_visitor). `inbox` is an
-    inbox id or the outer query's field holding it."""
+    (or contact) finds the session in the same query (indexes journey_visitor,
+    journey_browser, journey_contact). `inbox` is an inbox id or the outer query's field
+    holding it; `match` the session's fields (values, or OuterRef)."""
     inbox_id: Any = OuterRef(inbox) if isinstance(inbox, str) else inbox
-    sessions = JourneySession.objects.filter(inbox_id=inbox_id)
-    if key_ref is not None:
-        sessions = sessions.filter(visitor_key=OuterRef(key_ref))
-    if contact_ref is not None:
-        sessions = sessions.filter(contact_id=OuterRef(contact_ref), source=Source.API)
-    latest = sessions.order_by("-last_seen_at")
+    latest = JourneySession.objects.filter(inbox_id=inbox_id, **match).order_by("-last_seen_at")
     return {
         "journey_session_id": Subquery(latest.values("pk")[:1]),
         "journey_session_last_seen_at": Subquery(latest.values("last_seen_at")[:1]),
         "journey_session_contact_id": Subquery(latest.values("contact_id")[:1]),
+        "journey_session_visitor_key": Subquery(latest.values("visitor_key")[:1]),
     }
 
 
@@ -80,7 +77,7 @@ def clean_views(
         return []
     skew = timedelta(0)
     if isinstance(sent, (int, float)) and not isinstance(sent, bool):
-        sender_now = _moment(sent, now + MAX_AGE, floor=now - MAX_AGE * 24)
+        sender_now = moment(sent, now + MAX_AGE, floor=now - MAX_AGE * 24)
         skew = now - sender_now
     views = []
     for item in raw[:MAX_VIEWS]:
@@ -89,7 +86,7 @@ def clean_views(
         url = clean_url(item.get("url", ""))
         if not url or (origins is not None and origin_of(url) not in origins):
             continue
-        at = _moment(item.get("at"), now, skew=skew)
+        at = moment(item.get("at"), now, skew=skew)
         views.append(
             View(
                 url=url,
@@ -109,7 +106,7 @@ def _referrer(raw: Any, url: str) -> str:
     return clean_url(raw) if same_site else clean_url(raw, keep_query=False)
 
 
-def _moment(
+def moment(
     raw: Any, now: datetime, *, skew: timedelta = timedelta(0), floor: datetime | None = None
 ) -> datetime:
     """The time `raw` names, moved by `skew`, never after `now` nor before `floor` (by
@@ -132,15 +129,18 @@ def _moment(
     return min(max(at + skew, floor or now - MAX_AGE), now)
 
 
-def record(visit: Visit, views: list[View], *, leave: bool = False) -> int:
+def record(
+    visit: Visit, views: list[View], *, leave: bool = False, left_at: datetime | None = None
+) -> int:
     """Store `views` for `visit` (its current session found by the caller's lookup) and, with
-    `leave`, that the visitor left. Returns how many page views were stored.
+    `leave`, that the visitor left (at `left_at`, by default now). Returns how many page
+    views were stored.
 
     Side effects: a new session when the visitor's last view is older than SESSION_IDLE;
     the session's last_seen_at, contact and left_at follow. Earlier sessions of the visitor
     without a contact get it once it is known (a visitor who writes after browsing).
     """
-    now = timezone.now()
+    left = left_at or timezone.now()
     # No savepoint: the writes are all-or-nothing in the request's transaction (and a
     # savepoint would be two more statements per page view inside one).
     with transaction.atomic(savepoint=False):
@@ -157,9 +157,9 @@ def record(visit: Visit, views: list[View], *, leave: bool = False) -> int:
         if rows:
             PageView.objects.bulk_create(rows)
         if visit.session_id is not None and (current_views or (leave and not new_sessions)):
-            _touch(visit, current_views[1] if current_views else [], leave=leave, now=now)
+            _touch(visit, current_views[1] if current_views else [], leave=leave, left=left)
         elif new_sessions and leave:
-            JourneySession.objects.filter(pk=new_sessions[-1].pk).update(left_at=now)
+            JourneySession.objects.filter(pk=new_sessions[-1].pk).update(left_at=left)
         if visit.contact_id and visit.session_id and visit.session_contact_id is None:
             _link_earlier_sessions(visit)
     return len(rows)
@@ -196,6 +196,7 @@ def _new_session(visit: Visit, views: list[View]) -> JourneySession:
     return JourneySession(
         inbox_id=visit.inbox_id,
         visitor_key=visit.visitor_key,
+        browser_key=visit.browser_key,
         contact_id=visit.contact_id,
         source=visit.source,
         started_at=first.at,
@@ -209,14 +210,18 @@ def _new_session(visit: Visit, views: list[View]) -> JourneySession:
     )
 
 
-def _touch(visit: Visit, views: list[View], *, leave: bool, now: datetime) -> None:
+def _touch(visit: Visit, views: list[View], *, leave: bool, left: datetime) -> None:
     changes: dict[str, Any] = {}
     if views:
         changes["last_seen_at"] = max(views[-1].at, visit.session_last_seen_at or views[-1].at)
     if leave:
-        changes["left_at"] = now
+        changes["left_at"] = left
     if visit.contact_id and visit.session_contact_id != visit.contact_id:
         changes["contact_id"] = visit.contact_id
+    if visit.visitor_key and visit.session_visitor_key != visit.visitor_key:
+        # A new widget visitor on the next page (the chat frame had no storage): the
+        # session follows the latest, who may be the one who writes.
+        changes["visitor_key"] = visit.visitor_key
     if changes and visit.session_id is not None:
         JourneySession.objects.filter(pk=visit.session_id).update(**changes)
 

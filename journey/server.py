@@ -9,6 +9,7 @@ its visitors see.
 
 from typing import Any
 
+from django.db.models import OuterRef
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -56,7 +57,9 @@ def visit_for(
     if visitor_token:
         visitor = (
             WebVisitor.objects.filter(widget=widget, token_hash=token_hash(visitor_token))
-            .annotate(**current_session_fields("widget__inbox_id", key_ref="token_hash"))
+            .annotate(
+                **current_session_fields("widget__inbox_id", visitor_key=OuterRef("token_hash"))
+            )
             .first()
         )
         if visitor is None:
@@ -69,6 +72,7 @@ def visit_for(
             session_id=visitor.journey_session_id,  # type: ignore[attr-defined]
             session_last_seen_at=visitor.journey_session_last_seen_at,  # type: ignore[attr-defined]
             session_contact_id=visitor.journey_session_contact_id,  # type: ignore[attr-defined]
+            session_visitor_key=visitor.token_hash,
         )
     if external_id:
         kinds, value = [IdentityKind.EXTERNAL_ID], f"{widget.external_prefix}{external_id.strip()}"
@@ -83,7 +87,11 @@ def visit_for(
     contacts = list(
         Contact.objects.active()
         .filter(pk__in=owners)
-        .annotate(**current_session_fields(widget.inbox_id, contact_ref="pk"))[:2]
+        .annotate(
+            **current_session_fields(
+                widget.inbox_id, contact_id=OuterRef("pk"), source=Source.API, visitor_key=""
+            )
+        )[:2]
     )
     if not contacts:
         raise Http404

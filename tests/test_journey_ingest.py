@@ -283,3 +283,37 @@ def test_a_visitors_clock_that_is_off_does_not_move_their_journey(widget):
 
     at = PageView.objects.get().at
     assert abs((timezone.now() - timedelta(seconds=5) - at).total_seconds()) < 3
+
+
+def test_the_recorders_key_carries_the_visit_when_each_page_is_a_new_widget_visitor(widget, jana):
+    """Where the browser denies the chat frame its storage, every page makes a new visitor;
+    the recorder's key in the host site's storage keeps the pages in one session, which
+    follows the latest visitor (the one who writes)."""
+    _first, first = visitor(widget)
+    second_row, second = visitor(widget)
+
+    send(widget, first, [page("/1")], consent=True, journey="host-key")
+    send(widget, second, [page("/2")], consent=True, journey="host-key")
+    second_row.contact = jana
+    second_row.save()
+
+    session = JourneySession.objects.get()
+    assert [v.url for v in session.page_views.order_by("at")] == [HOST + "/1", HOST + "/2"]
+    assert session.visitor_key == second_row.token_hash
+    assert list(JourneySession.objects.of_contact(jana)) == [session]
+
+
+def test_chat_only_goes_on_on_the_next_page_only_for_a_visit_recorded_since_opening(widget):
+    widget.consent_mode = "chat_only"
+    widget.save()
+    _row, opened = visitor(widget)
+
+    first = send(widget, opened, [page("/chat")], chat=True, journey="host-key")
+    # The next page: a new token the widget does not know yet, the same recorder key.
+    next_page = send(widget, "unknown-token", [page("/next")], chat=True, journey="host-key")
+    stranger = send(widget, "unknown-token", [page("/x")], chat=True, journey="other-key")
+
+    assert (first.status_code, next_page.status_code, stranger.status_code) == (204, 204, 404)
+    assert urls() == [HOST + "/chat", HOST + "/next"]
+    # The session keeps the visitor the widget knows.
+    assert JourneySession.objects.get().visitor_key == _row.token_hash

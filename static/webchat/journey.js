@@ -6,18 +6,44 @@
    and may call the returned object's opened() / consent(bool) when the chat opens or the host
    passes consent. Consent modes:
      chat_only: nothing is recorded until the visitor opens the chat; then the page they are on
-                and the pages after it.
+                and the pages after it (remembered in the host site's storage).
      journey:   only while the host has passed consent (Switchboard('consent', true)).
      server:    never from the browser (the host's back end uses the API).
    The server enforces the same rules; this file only avoids sending what it would refuse.
    URLs lose their query string except utm_* parameters, and their fragment unless it is a hash
-   route of a single-page app ("#/orders/42", "#!/orders"), which is the page itself. */
+   route of a single-page app ("#/orders/42", "#!/orders"), which is the page itself.
+   The recorder keeps one random key in the host site's localStorage ("switchboard.journey",
+   made only once recording is allowed, removed when consent is withdrawn): the visit goes on
+   from page to page even where the browser denies the chat frame its own storage. */
 function switchboardJourney(cfg) {
   "use strict";
   var api = { opened: function () {}, consent: function () {} };
   if (!cfg || cfg.mode === "server" || !cfg.endpoint || !window.URL) return api;
   var THROTTLE = 2000, QUEUE = 20, queue = [], last = "", timer = 0, sentAt = 0;
-  var chatOpen = false, consented = false;
+  var chatOpen = false, consented = false, STORE = "switchboard.journey";
+  // The recorder's own key in the host site's storage, made only once recording is allowed:
+  // it carries the visit from page to page where the browser denies the chat frame (a
+  // third-party frame) its storage. `o`: the visitor opened the chat (chat_only mode).
+  function stored() {
+    try { return JSON.parse(localStorage.getItem(STORE) || "null") || {}; } catch (e) { return {}; }
+  }
+  function store(state) {
+    try {
+      if (state) localStorage.setItem(STORE, JSON.stringify(state)); else localStorage.removeItem(STORE);
+    } catch (e) { /* this page only */ }
+  }
+  function key() {
+    var state = stored();
+    if (!state.k) {
+      var bytes = new Uint8Array(18), text = "";
+      (window.crypto || window.msCrypto).getRandomValues(bytes);
+      for (var i = 0; i < bytes.length; i++) text += ("0" + bytes[i].toString(16)).slice(-2);
+      state.k = text;
+      store(state);
+    }
+    return state.k;
+  }
+  chatOpen = cfg.mode === "chat_only" && stored().o === 1;
 
   function keep(query) {
     var out = [];
@@ -52,9 +78,9 @@ function switchboardJourney(cfg) {
     if (!allowed()) { queue = []; return; }
     if (!token || (!queue.length && !leave)) return;
     // `sent` lets the server correct the times for a visitor's clock that is off.
-    var body = { visitor: token, views: queue.splice(0, QUEUE), sent: Date.now() };
+    var body = { visitor: token, journey: key(), views: queue.splice(0, QUEUE), sent: Date.now() };
     if (cfg.mode === "journey") body.consent = true; else body.chat = true;
-    if (leave) body.leave = true;
+    if (leave) { body.leave = true; body.left = Date.now(); }
     sentAt = Date.now();
     post(body);
   }
@@ -70,6 +96,7 @@ function switchboardJourney(cfg) {
     var url = clean(location.href);
     if (!url || url === last) return;
     var referrer = last || clean(document.referrer);
+    if (referrer === url) referrer = "";
     last = url;
     queue.push({ url: url, title: document.title || "", referrer: referrer, at: Date.now() });
     if (queue.length > QUEUE) queue.shift();
@@ -89,10 +116,14 @@ function switchboardJourney(cfg) {
   window.addEventListener("hashchange", function () { setTimeout(record, 50); });
   window.addEventListener("pagehide", function () { if (last) flush(true); });
 
-  api.opened = function () { chatOpen = true; record(); };
+  api.opened = function () {
+    chatOpen = true;
+    if (cfg.mode === "chat_only") { key(); var state = stored(); state.o = 1; store(state); }
+    record();
+  };
   api.consent = function (given) {
     consented = !!given;
-    if (given) record(); else { queue = []; last = ""; }
+    if (given) record(); else { queue = []; last = ""; store(null); }
   };
   api.flush = function () { flush(false); };
   record();
