@@ -27,6 +27,7 @@ urlpatterns = [
     # The web chat widget's journey endpoint (public, origin-checked) and the agents' views.
     path("w/", include("journey.urls")),
     path("journey/", include("journey.agent_urls")),
+    path("settings/", include("journey.settings_urls")),
     path("assistant/", include("assistant.urls")),
     path("settings/", include("assistant.settings_urls")),
     # The REST API (bearer tokens, problem details; api.gateway) and Settings → API.

@@ -9,6 +9,7 @@ class JourneyConfig(AppConfig):
     def ready(self) -> None:
         # The journey's part in what earlier apps show and do, through their registries
         # (they cannot import the journey, DESIGN.md §3).
+        from accounts.settings_sections import Section, is_admin, register_settings_section
         from api.api import api
         from contacts.erasure import register_erasure_hook
         from contacts.exports import register_export_section
@@ -27,3 +28,14 @@ class JourneyConfig(AppConfig):
         )
         # POST /api/v1/journey/page-views: the server consent mode (journey.server).
         api.add_router("/v1/journey", journey_api.router, tags=["journey"])
+        # Settings → Journey: how long page views are kept (admins).
+        register_settings_section(
+            Section(
+                _("Agent workspace"),
+                _("Journey"),
+                "journey_settings:journey",
+                "globe",
+                is_admin,
+                ("journey",),
+            )
+        )
