@@ -39,6 +39,7 @@ from config.observability import (  # noqa: F401 - settings Django reads
     SENTRY_TRACES_SAMPLE_RATE,
 )
 from config.uploads import REPLY_ATTACHMENT_LIMITS, REPLY_MEDIA_LINK_MAX_AGE  # noqa: F401
+from config.webchat import WEBCHAT_AWAY_AFTER, WEBCHAT_RATE_LIMIT  # noqa: F401
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -446,8 +447,7 @@ ANYMAIL = {
     "WEBHOOK_SECRET": env.str("ANYMAIL_WEBHOOK_SECRET", default=""),
 }
 
-# Without a broker there is no beat: an open campaign report runs the pacing tick itself
-# (make run on SQLite). With Redis, the beat does it.
+# Without a broker (make run on SQLite) an open campaign report runs the pacing tick itself.
 CAMPAIGN_TICK_IN_REQUESTS = env.bool("CAMPAIGN_TICK_IN_REQUESTS", default=not REDIS_URL)
 # The zone of campaign send windows for a recipient whose own zone is unknown.
 CAMPAIGN_TIME_ZONE = env.str("CAMPAIGN_TIME_ZONE", default="Europe/Berlin")

@@ -71,6 +71,17 @@ def exceeded(scope: str, rate: str, key: str) -> bool:
         return False
 
 
+def used(scope: str, rate: str, key: str) -> int | None:
+    """How many events `key` counted within `rate`'s window (counts nothing); None when the
+    storage does not answer."""
+    try:
+        _reset, remaining = limiter().get_window_stats(_item(rate), *_identifiers(scope, key))
+    except Exception:
+        logger.warning("rate limit %s unavailable", scope, exc_info=True)
+        return None
+    return max(0, _item(rate).amount - int(remaining))
+
+
 def retry_after(scope: str, rate: str, key: str) -> int:
     """Seconds until `key` may try again (at least 1)."""
     try:

@@ -6,6 +6,7 @@ widget pages reach it by its public id (`public_widget`: 404 unless it exists an
 enabled) and a visitor by the token their browser keeps (`visitor_for`).
 """
 
+import time
 from typing import Any
 
 from django.http import Http404
@@ -14,7 +15,15 @@ from django.shortcuts import get_object_or_404
 from inbox.access import access_inbox
 from inbox.models import Attachment, Channel
 from lib.cached import cached
-from webchat.models import WebVisitor, WebWidget, token_hash, widget_key
+from webchat.models import (
+    LOCAL_MAX,
+    LOCAL_SECONDS,
+    LOCAL_WIDGETS,
+    WebVisitor,
+    WebWidget,
+    token_hash,
+    widget_key,
+)
 
 
 def access_widget(user: Any, inbox_id: int) -> WebWidget:
@@ -29,18 +38,28 @@ def access_widget(user: Any, inbox_id: int) -> WebWidget:
 
 
 def public_widget(public_id: str, *, preview: bool = False) -> WebWidget:
-    """The widget `public_id` names, from the cache (every widget request asks; saving
-    the settings forgets it). 404 for an unknown id, and for a disabled widget unless this
-    is the settings page's preview."""
+    """The widget `public_id` names, from this process's copy of the last seconds or the
+    cache (every widget request asks; saving the settings forgets both). 404 for an
+    unknown id, and for a disabled widget unless this is the settings page's preview."""
     if len(public_id) > 24:
         raise Http404
-    widget = cached(
-        widget_key(public_id),
-        lambda: WebWidget.objects.select_related("inbox").filter(public_id=public_id).first(),
-    )
+    now = time.monotonic()
+    kept = LOCAL_WIDGETS.get(public_id)
+    if kept is not None and kept[0] > now:
+        widget: WebWidget | None = kept[1]
+    else:
+        widget = cached(widget_key(public_id), lambda: _load_widget(public_id))
+        if widget is not None:
+            if len(LOCAL_WIDGETS) >= LOCAL_MAX:
+                LOCAL_WIDGETS.clear()
+            LOCAL_WIDGETS[public_id] = (now + LOCAL_SECONDS, widget)
     if widget is None or not (widget.enabled or preview):
         raise Http404
     return widget
+
+
+def _load_widget(public_id: str) -> WebWidget | None:
+    return WebWidget.objects.select_related("inbox").filter(public_id=public_id).first()
 
 
 def visitor_for(widget: WebWidget, token: str) -> WebVisitor | None:

@@ -35,6 +35,14 @@ def widget_key(public_id: str) -> str:
     return f"webchat-widget:{public_id}"
 
 
+# Widgets as this process read them last, for a few seconds (webchat.access.public_widget):
+# every poll of every visitor asks, and a round trip to Redis per poll adds up. A change
+# counts at once in the process that saved it, within LOCAL_SECONDS in the others.
+LOCAL_WIDGETS: dict[str, tuple[float, "WebWidget"]] = {}
+LOCAL_SECONDS = 5.0
+LOCAL_MAX = 1000
+
+
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
 
@@ -96,6 +104,7 @@ class WebWidget(models.Model):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         super().save(*args, **kwargs)
+        LOCAL_WIDGETS.pop(self.public_id, None)
         forget_on_commit(widget_key(self.public_id))
 
     @property

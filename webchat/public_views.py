@@ -148,8 +148,6 @@ def thread(request: HttpRequest, public_id: str) -> HttpResponse:
     checked = widget_request(request, public_id)
     if not isinstance(checked, WidgetRequest):
         return checked
-    if checked.token:
-        actions.mark_present(checked.token)
     stamp = stamp_of(checked.widget)
     refresh = bool(request.headers.get(REFRESH_HEADER))
     if not refresh and stamp and stamp == request.GET.get("stamp"):

@@ -43,7 +43,7 @@ SHOWN_OUTBOUND = (
 
 
 def rate() -> str:
-    return str(getattr(settings, "WEBCHAT_RATE_LIMIT", "240/minute"))
+    return str(settings.WEBCHAT_RATE_LIMIT)
 
 
 @dataclass(frozen=True)

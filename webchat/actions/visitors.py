@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -32,34 +31,22 @@ from inbox.models import (
     Direction,
     Message,
 )
+from lib import ratelimit
 from webchat.identity import Claims
 from webchat.models import WebVisitor, WebWidget, token_hash
 
 PROVIDER = "web"
-# A visitor whose widget has not polled for this long has left (their next reply may go
-# by e-mail); the widget polls every second while its page is open.
-GONE_AFTER = timedelta(seconds=60)
 # A visitor seen again within this long keeps the last_seen_at it has.
 SEEN_RESOLUTION = timedelta(seconds=30)
 
 
-def presence_key(token_digest: str) -> str:
-    return f"webchat-present:{token_digest}"
-
-
-def mark_present(token: str) -> None:
-    """The visitor's widget is open now (a cache key that lapses after GONE_AFTER)."""
-    try:
-        cache.set(presence_key(token_hash(token)), 1, int(GONE_AFTER.total_seconds()))
-    except Exception:  # the cache is a hint; without it replies simply stay in the widget
-        return
-
-
 def is_present(visitor: WebVisitor) -> bool:
-    try:
-        return bool(cache.get(presence_key(visitor.token_hash)))
-    except Exception:
-        return True
+    """Whether the visitor's widget is open: it made a request within the rate limit's
+    window (a minute; the widget polls every second). The limit's counter says so, at no
+    cost to the poll. True when the counter cannot be read: the reply then waits in the
+    widget rather than going by e-mail to someone who may still be there."""
+    hits = ratelimit.used("webchat", settings.WEBCHAT_RATE_LIMIT, visitor.token_hash)
+    return hits is None or hits > 0
 
 
 def visitor_for_token(widget: WebWidget, token: str) -> WebVisitor:
@@ -295,4 +282,4 @@ def email_if_gone(message: Message) -> str:
 
 
 def away_after() -> timedelta:
-    return timedelta(seconds=getattr(settings, "WEBCHAT_AWAY_AFTER", 120))
+    return timedelta(seconds=settings.WEBCHAT_AWAY_AFTER)
