@@ -31,7 +31,14 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from journey.privacy import browser_family, truncate_ip
-from journey.recording import MAX_AGE, Visit, clean_views, current_session_fields, moment, record
+from journey.recording import (
+    Visit,
+    clean_views,
+    clock_skew,
+    current_session_fields,
+    moment,
+    record,
+)
 from lib import ratelimit
 from webchat.models import ConsentMode, WebVisitor, WebWidget, token_hash
 from webchat.origins import embedding_allowed
@@ -126,11 +133,7 @@ def page_views(request: HttpRequest, public_id: str) -> HttpResponse:
 
 
 def _left_at(data: dict[str, Any], now: Any) -> Any:
-    sent = data.get("sent")
-    if not isinstance(sent, (int, float)) or isinstance(sent, bool):
-        return now
-    skew = now - moment(sent, now + MAX_AGE, floor=now - MAX_AGE * 24)
-    return moment(data.get("left"), now, skew=skew)
+    return moment(data.get("left"), now, skew=clock_skew(data.get("sent"), now))
 
 
 def _widget_with_visitor(public_id: str, visitor_key: str, browser_key: str) -> Any:

@@ -22,6 +22,7 @@ MAX_VIEWS = 20
 # A queued view is sent a few seconds late, an API batch perhaps later: older ones are
 # stamped this far back at most; none is stamped in the future.
 MAX_AGE = timedelta(hours=1)
+CLOCK_TOLERANCE = timedelta(minutes=1)
 
 
 @dataclass
@@ -75,10 +76,7 @@ def clean_views(
     ours, so a visitor's clock that is off does not move their journey."""
     if not isinstance(raw, list):
         return []
-    skew = timedelta(0)
-    if isinstance(sent, (int, float)) and not isinstance(sent, bool):
-        sender_now = moment(sent, now + MAX_AGE, floor=now - MAX_AGE * 24)
-        skew = now - sender_now
+    skew = clock_skew(sent, now)
     views = []
     for item in raw[:MAX_VIEWS]:
         if not isinstance(item, dict):
@@ -104,6 +102,16 @@ def _referrer(raw: Any, url: str) -> str:
     query string (a search engine's query, a webmail's message id)."""
     same_site = clean_url(raw) and origin_of(clean_url(raw)) == origin_of(url)
     return clean_url(raw) if same_site else clean_url(raw, keep_query=False)
+
+
+def clock_skew(sent: Any, now: datetime) -> timedelta:
+    """How far the sender's clock is behind ours, from `sent` (its clock, ms, when it sent):
+    zero under a minute — the difference is then mostly the request's way here (a beacon
+    sent on leaving a page may leave late), and one browser's own times keep their order."""
+    if not isinstance(sent, (int, float)) or isinstance(sent, bool):
+        return timedelta(0)
+    skew = now - moment(sent, now + MAX_AGE * 24, floor=now - MAX_AGE * 24)
+    return skew if abs(skew) >= CLOCK_TOLERANCE else timedelta(0)
 
 
 def moment(
