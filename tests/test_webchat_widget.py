@@ -14,6 +14,7 @@ from django.utils import timezone
 from contacts.models import ContactKind
 from inbox.actions.conversations import reply
 from inbox.models import Conversation, DeliveryStatus, Direction, Message
+from inbox.reply_files import check_reply_files
 from tests.factories import inbox_with
 from tests.webchat_helpers import SHOP, Visitor, make_widget
 from webchat.models import WebVisitor
@@ -374,3 +375,38 @@ def test_the_rate_limit_answers_429(widget, settings):
     answers = [visitor.poll().status_code for _ in range(4)]
 
     assert answers[-1] == 429
+
+
+def test_an_agents_file_reaches_the_visitor(widget, alice, django_capture_on_commit_callbacks):
+    visitor = Visitor(widget)
+    visitor.send("Haben Sie die Rechnung?")
+    upload = SimpleUploadedFile("rechnung.pdf", b"%PDF-1.4\n" + b"0" * 64)
+    files = check_reply_files([upload], channel="web")
+    with django_capture_on_commit_callbacks(execute=True):
+        reply(Conversation.objects.get(), body="Hier ist sie.", actor=alice, files=files)
+
+    answer = visitor.poll()
+
+    link = re.search(r'href="(/w/[^"]+/file/[^"]+/)"', answer.text).group(1)
+    assert "rechnung.pdf" in answer.text
+    download = visitor.client.get(link)
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content).startswith(b"%PDF-")
+
+
+def test_an_altered_file_link_finds_nothing(widget):
+    visitor = Visitor(widget)
+    answer = visitor.send("Foto", files=SimpleUploadedFile("a.png", PNG))
+    link = re.search(r'href="(/w/[^"]+/file/[^"]+/)"', answer.text).group(1)
+
+    # The link is signed for the file and its visitor; altering it finds nothing.
+    assert visitor.client.get(link[:-3] + "xx/").status_code == 404
+
+
+def test_consent_in_journey_mode_makes_the_visitor_the_journey_records(widget):
+    widget.consent_mode = "journey"
+    widget.save()
+
+    Visitor(widget).hello(consent="true")
+
+    assert WebVisitor.objects.get().consent is True
