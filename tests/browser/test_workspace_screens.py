@@ -25,7 +25,7 @@ from tests.factories import PASSWORD, ContactFactory, identity, inbound, inbox_w
 pytestmark = [pytest.mark.browser]
 
 SHOTS = Path("/tmp/shots")  # noqa: S108 - where the lead collects the issue's screenshots
-TABS = ["summary", "profile", "cases", "messages", "identities", "more"]
+TABS = ["summary", "profile", "cases", "messages", "identities", "journey", "more"]
 
 
 @pytest.fixture
