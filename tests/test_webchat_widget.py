@@ -6,6 +6,7 @@ import gzip
 import html
 import re
 from datetime import timedelta
+from urllib.parse import quote
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -192,15 +193,21 @@ def test_consent_alone_makes_no_visitor_in_chat_only_mode(widget):
 
 
 def poller_query(answer) -> str:
-    """What the poller asks with next: its stamp and the time of its answer."""
+    """What the poller asks with next: its stamps, what it watches, the time of its answer."""
     return html.unescape(re.search(r'/thread/\?([^"]*)"', answer.text).group(1))
+
+
+def settled_query(visitor) -> str:
+    """The poller's query once it has drawn twice: the first answer after a page or a
+    change watches new conversations and carries no stamp yet, the second does."""
+    return poller_query(visitor.poll(poller_query(visitor.poll())))
 
 
 def test_the_idle_poll_answers_204_without_a_query(widget, django_assert_num_queries):
     visitor = Visitor(widget)
     visitor.send()
-    query = poller_query(visitor.poll())
-    assert "stamp=" in query and "since=" in query
+    query = settled_query(visitor)
+    assert "stamp=" in query and "watch=" in query and "since=" in query
 
     with django_assert_num_queries(0):
         idle = visitor.poll(query)
@@ -208,21 +215,43 @@ def test_the_idle_poll_answers_204_without_a_query(widget, django_assert_num_que
     assert idle.status_code == 204
 
 
-def test_another_visitors_message_costs_a_poll_two_queries_and_no_answer(
-    widget, django_assert_max_num_queries, django_capture_on_commit_callbacks
+def test_another_visitors_message_wakes_no_other_widget(
+    widget, django_assert_num_queries, django_capture_on_commit_callbacks
 ):
     visitor = Visitor(widget)
-    visitor.send()
-    # Their conversation last changed a while ago (beyond the poll's overlap).
-    Conversation.objects.update(updated_at=timezone.now() - timedelta(seconds=30))
-    query = poller_query(visitor.poll())
+    with django_capture_on_commit_callbacks(execute=True):
+        visitor.send()
+    query = settled_query(visitor)
     with django_capture_on_commit_callbacks(execute=True):
         Visitor(widget, token="another-visitor-token-zzzzzzzz").send("Ich auch")
 
-    with django_assert_max_num_queries(2):
+    # The inbox's stamp moved; this visitor's and their conversation's did not.
+    with django_assert_num_queries(0):
         answer = visitor.poll(query)
 
     assert answer.status_code == 204
+
+
+def test_an_old_poller_draws_again_whatever_its_stamps(widget):
+    visitor = Visitor(widget)
+    visitor.send()
+    query = poller_query(visitor.poll())
+    since = re.search(r"since=([^&]*)", query).group(1)
+    old = (timezone.now() - timedelta(minutes=1)).isoformat()
+
+    answer = visitor.poll(query.replace(since, quote(old)))
+
+    assert answer.status_code == 200
+
+
+def test_a_forged_watch_list_draws_the_visitors_own_thread_only(widget):
+    Visitor(widget, token="first-visitor-token-xxxxxxxx").send("Fremde Bestellung")
+    visitor = Visitor(widget)
+
+    answer = visitor.poll("stamp=x&watch=forged&since=")
+
+    assert answer.status_code == 200
+    assert "Fremde Bestellung" not in answer.text
 
 
 def agent_reply(conversation, body, actor, capture):
@@ -241,14 +270,14 @@ def test_the_poll_shows_the_agents_reply_as_delivered_in_fixed_queries(
     query = poller_query(visitor.poll())
     agent_reply(conversation, "Antwort 1", alice, django_capture_on_commit_callbacks)
 
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(6):
         answer = visitor.poll(query)
     assert "Antwort 1" in answer.text
     # A longer thread costs the same queries.
     for number in range(2, 6):
         visitor.send(f"Noch eine Frage {number}")
         agent_reply(conversation, f"Antwort {number}", alice, django_capture_on_commit_callbacks)
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(6):
         answer = visitor.poll(query)
 
     assert answer.status_code == 200
@@ -410,3 +439,21 @@ def test_consent_in_journey_mode_makes_the_visitor_the_journey_records(widget):
     Visitor(widget).hello(consent="true")
 
     assert WebVisitor.objects.get().consent is True
+
+
+def test_an_agents_reply_wakes_the_settled_poller(
+    widget, alice, django_capture_on_commit_callbacks
+):
+    visitor = Visitor(widget)
+    with django_capture_on_commit_callbacks(execute=True):
+        visitor.send("Hallo?")
+    query = settled_query(visitor)
+    assert visitor.poll(query).status_code == 204
+
+    agent_reply(
+        Conversation.objects.get(), "Wir sind da.", alice, django_capture_on_commit_callbacks
+    )
+    answer = visitor.poll(query)
+
+    assert answer.status_code == 200
+    assert "Wir sind da." in answer.text

@@ -43,6 +43,12 @@ LOCAL_SECONDS = 5.0
 LOCAL_MAX = 1000
 
 
+def visitor_stamp_key(digest: str) -> str:
+    """The stamp (lib.stamps) that moves when the visitor writes, signs in or leaves an
+    address: with their conversations' stamps, what their widget's poll watches."""
+    return f"web-visitor:{digest[:32]}"
+
+
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
 

@@ -29,16 +29,16 @@ from webchat.access import public_widget, visitor_attachment, visitor_for
 from webchat.actions import visitors as actions
 from webchat.forms import LeaveEmailForm, VisitorMessageForm
 from webchat.identity import IdentityRefused, verify_token
-from webchat.models import ConsentMode, WebVisitor
+from webchat.models import ConsentMode
 from webchat.origins import normalise_origin, origin_of, own_origin
 from webchat.widget import (
     REFRESH_HEADER,
     SHOWN_HEADER,
     WidgetRequest,
-    changed_since,
+    poll_is_idle,
     read_file_token,
+    read_watch,
     refused,
-    stamp_of,
     thread_context,
     widget_request,
 )
@@ -124,7 +124,7 @@ def chat(request: HttpRequest, public_id: str) -> HttpResponse:
         if not isinstance(checked, WidgetRequest):
             return checked
         ancestors = widget.origins
-    context = thread_context(widget, None, shown=False, stamp="")
+    context = thread_context(widget, None, shown=False)
     context.update(
         # The visitor's token is in their browser only: the first poll draws their thread.
         since="",
@@ -142,35 +142,30 @@ def chat(request: HttpRequest, public_id: str) -> HttpResponse:
 @login_not_required
 @require_GET
 def thread(request: HttpRequest, public_id: str) -> HttpResponse:
-    """The poll: 204 while the inbox's stamp is the one the poller carries (no query) or,
-    when it moved, while none of the visitor's conversations changed (two queries); the
-    visitor's thread otherwise."""
+    """The poll: 204 while the stamps of the visitor and of their conversations are those
+    the poller carries (the cache only, no query); the visitor's thread otherwise."""
     checked = widget_request(request, public_id)
     if not isinstance(checked, WidgetRequest):
         return checked
-    stamp = stamp_of(checked.widget)
     refresh = bool(request.headers.get(REFRESH_HEADER))
-    if not refresh and stamp and stamp == request.GET.get("stamp"):
+    if not refresh and poll_is_idle(checked.token, request.GET):
         return HttpResponse(status=204)
-    visitor = visitor_for(checked.widget, checked.token)
-    since = request.GET.get("since", "")
-    if not refresh and since and not changed_since(visitor, since):
-        return HttpResponse(status=204)
-    return _thread(request, checked, stamp=stamp, visitor=visitor)
+    return _thread(request, checked, watched=read_watch(request.GET.get("watch", "")))
 
 
 def _thread(
     request: HttpRequest,
     checked: WidgetRequest,
     *,
-    stamp: str,
     status: int = 200,
-    visitor: WebVisitor | None = None,
+    watched: list[int] | None = None,
     **extra: object,
 ) -> HttpResponse:
-    visitor = visitor or visitor_for(checked.widget, checked.token)
+    visitor = visitor_for(checked.widget, checked.token)
     shown = request.headers.get(SHOWN_HEADER) == "1"
-    context = thread_context(checked.widget, visitor, shown=shown, stamp=stamp)
+    context = thread_context(
+        checked.widget, visitor, shown=shown, token=checked.token, watched=watched
+    )
     context.update(extra)
     return render(request, f"{TEMPLATE}#wc-thread", context, status=status)
 
@@ -207,7 +202,6 @@ def send(request: HttpRequest, public_id: str) -> HttpResponse:
         return _thread(
             request,
             checked,
-            stamp="",
             status=422,
             problem=problem,
             typed=request.POST.get("body", ""),
@@ -215,7 +209,7 @@ def send(request: HttpRequest, public_id: str) -> HttpResponse:
     visitor = actions.visitor_for_token(checked.widget, checked.token)
     client_id = form.cleaned_data.get("client_id") or ""
     actions.receive_visitor_message(visitor, body=body, client_id=client_id, files=files)
-    return _thread(request, checked, stamp="")
+    return _thread(request, checked)
 
 
 @csrf_exempt
@@ -256,10 +250,10 @@ def identify(request: HttpRequest, public_id: str) -> HttpResponse:
     try:
         claims = verify_token(request.POST.get("token", ""), checked.widget.identity_secret)
     except IdentityRefused as refusal:
-        return _thread(request, checked, stamp="", status=422, notice=refusal.message)
+        return _thread(request, checked, status=422, notice=refusal.message)
     visitor = actions.visitor_for_token(checked.widget, checked.token)
     actions.identify_visitor(visitor, claims)
-    return _thread(request, checked, stamp="", notice=_("You are signed in."))
+    return _thread(request, checked, notice=_("You are signed in."))
 
 
 @csrf_exempt
@@ -274,14 +268,12 @@ def leave_email(request: HttpRequest, public_id: str) -> HttpResponse:
     if visitor is None:
         return refused(_("Write your question first, then leave your address."), status=400)
     if not form.is_valid():
-        return _thread(
-            request, checked, stamp="", status=422, email_problem=form.errors["email"][0]
-        )
+        return _thread(request, checked, status=422, email_problem=form.errors["email"][0])
     try:
         actions.leave_email(visitor, form.cleaned_data["email"])
     except ValidationError as invalid:
-        return _thread(request, checked, stamp="", status=422, email_problem=invalid.messages[0])
-    return _thread(request, checked, stamp="")
+        return _thread(request, checked, status=422, email_problem=invalid.messages[0])
+    return _thread(request, checked)
 
 
 @login_not_required

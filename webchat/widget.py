@@ -12,17 +12,22 @@ from typing import Any
 
 from django.conf import settings
 from django.core import signing
-from django.db.models import Max
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from inbox.models import ConversationStatus, DeliveryStatus, Direction, Message
+from inbox.models import (
+    ConversationStatus,
+    DeliveryStatus,
+    Direction,
+    Message,
+    conversation_stamp_key,
+)
 from lib import ratelimit, stamps
 from webchat.access import public_widget
 from webchat.actions.visitors import acknowledge, away_after, visitor_conversations
-from webchat.models import WebVisitor, WebWidget, token_hash
+from webchat.models import WebVisitor, WebWidget, token_hash, visitor_stamp_key
 from webchat.origins import embedding_allowed
 
 VISITOR_HEADER = "X-Switchboard-Visitor"
@@ -30,7 +35,9 @@ EMBED_HEADER = "X-Switchboard-Embed"
 SHOWN_HEADER = "X-Switchboard-Shown"
 REFRESH_HEADER = "X-Switchboard-Refresh"
 MESSAGES_SHOWN = 50
-OVERLAP = timedelta(seconds=2)
+# A poller that has not drawn for this long draws again, whatever its stamps say.
+FULL_CHECK_EVERY = timedelta(seconds=30)
+WATCH_SALT = "webchat.watch"
 FILE_SALT = "webchat.file"
 FILE_MAX_AGE = 24 * 3600
 # What the widget shows of our replies: those handed to it (not queued, not failed).
@@ -73,32 +80,72 @@ def widget_request(
     return WidgetRequest(widget=widget, embed=embed, token=token)
 
 
-def stamp_of(widget: WebWidget) -> str:
-    """The version stamp of the widget's inbox (lib.stamps): it moves with every change to
-    a conversation of the inbox, so an unchanged one means nothing new for any visitor."""
-    return stamps.read([f"inbox:{widget.inbox_id}"]) or ""
+def poll_keys(token: str, conversation_ids: list[int]) -> list[str]:
+    """What a visitor's poll watches: their own stamp and their conversations' (moved by
+    every change an agent's reply or its delivery makes, inbox.models.Conversation.touch),
+    never the whole inbox's, so a busy inbox does not wake every widget."""
+    own = visitor_stamp_key(token_hash(token)) if token else "web-visitor:-"
+    return [own, *(conversation_stamp_key(pk) for pk in sorted(conversation_ids))]
+
+
+def watch_token(conversation_ids: list[int]) -> str:
+    return signing.dumps(sorted(conversation_ids), salt=WATCH_SALT, compress=True)
+
+
+def read_watch(value: str) -> list[int] | None:
+    """The conversation ids a poller watches (signed by the answer that drew it), or None."""
+    try:
+        ids = signing.loads(value, salt=WATCH_SALT)
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
+    if not isinstance(ids, list) or not all(isinstance(pk, int) for pk in ids):
+        return None
+    return ids
+
+
+def poll_is_idle(token: str, query: QueryDict) -> bool:
+    """Nothing to draw for this poll: its stamps are those of the answer that drew the
+    poller, which is less than FULL_CHECK_EVERY old (the away message and rare changes —
+    a merge, an erasure — show by then). Reads the cache only, never the database."""
+    watched = read_watch(query.get("watch", ""))
+    since = parse_datetime(query.get("since", "") or "")
+    if watched is None or since is None or timezone.now() - since > FULL_CHECK_EVERY:
+        return False
+    stamp = stamps.read(poll_keys(token, watched))
+    return bool(stamp) and stamp == query.get("stamp")
 
 
 def thread_context(
-    widget: WebWidget, visitor: WebVisitor | None, *, shown: bool, stamp: str
+    widget: WebWidget,
+    visitor: WebVisitor | None,
+    *,
+    shown: bool,
+    token: str = "",
+    watched: list[int] | None = None,
 ) -> dict[str, Any]:
     """The visitor's conversation as the widget shows it: the greeting, their messages and
     our replies (the newest MESSAGES_SHOWN), the away message once nobody has answered for
-    WEBCHAT_AWAY_AFTER, and the poller's stamp. Fetched replies become delivered, shown ones
-    read. Four queries at most with something to acknowledge, two without."""
+    WEBCHAT_AWAY_AFTER, and what the next poll watches. Fetched replies become delivered,
+    shown ones read. Six queries at most with something to acknowledge, four without.
+
+    The stamps are read before the rows, for the conversations the last poller watched: a
+    change committed meanwhile moves them, so the next poll draws again. When the
+    conversations are others now (a new one), the stamp is left empty for the same reason."""
+    stamp_before = stamps.read(poll_keys(token, watched)) if watched is not None else None
     messages: list[Message] = []
+    ids: list[int] = []
     away = False
-    # The time of this answer: the next poll asks whether anything changed after it.
     since = timezone.now().isoformat()
     if visitor is not None:
         conversations = list(
             visitor_conversations(visitor)
             .order_by("-last_message_at", "-id")
-            .values("pk", "status", "waiting_since", "updated_at")[:20]
+            .values("pk", "status", "waiting_since")[:20]
         )
+        ids = sorted(c["pk"] for c in conversations)
         if conversations:
             rows = (
-                Message.objects.filter(conversation_id__in=[c["pk"] for c in conversations])
+                Message.objects.filter(conversation_id__in=ids)
                 .exclude(direction=Direction.OUTBOUND, status__in=_hidden_statuses())
                 .select_related("author")
                 .prefetch_related("attachments")
@@ -122,28 +169,16 @@ def thread_context(
                 for a in message.attachments.all()
                 if a.file
             ]
+    same = watched is not None and sorted(watched) == ids
     return {
         "widget": widget,
         "visitor": visitor,
         "messages": messages,
         "away": away,
-        "stamp": stamp,
+        "stamp": (stamp_before or "") if same else "",
+        "watch": watch_token(ids),
         "since": since,
     }
-
-
-def changed_since(visitor: WebVisitor | None, since: str) -> bool:
-    """Whether any of the visitor's conversations changed after `since` (the time of the
-    poller's last full answer), less OVERLAP: a change committed just after that answer
-    may carry an earlier time. One indexed query, no rendering: the poll asks this when the inbox's
-    stamp moved, which in a busy inbox is most of the time."""
-    moment = parse_datetime(since) if since else None
-    if moment is None:
-        return True
-    if visitor is None:
-        return False
-    latest = visitor_conversations(visitor).aggregate(latest=Max("updated_at"))["latest"]
-    return latest is not None and latest > moment - OVERLAP
 
 
 def _hidden_statuses() -> list[str]:

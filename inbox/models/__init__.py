@@ -11,6 +11,7 @@ from inbox.models.conversations import (
     Counter,
     ErasurePermit,
     ReadMarker,
+    conversation_stamp_key,
     inbox_stamp_keys,
 )
 from inbox.models.inboxes import (
@@ -67,6 +68,7 @@ __all__ = [
     "ReadMarker",
     "SavedView",
     "attachment_path",
+    "conversation_stamp_key",
     "inbox_stamp_keys",
     "user_stamp_key",
 ]

@@ -44,20 +44,28 @@ def inbox_stamp_keys(inbox_ids: Any) -> list[str]:
     return ["inbox:all", *(f"inbox:{pk}" for pk in inbox_ids)]
 
 
+def conversation_stamp_key(conversation_id: int) -> str:
+    """The stamp of one conversation, for a reader that watches only its own (the web chat
+    widget: a visitor's poll must not wake for every change in a busy inbox)."""
+    return f"conversation:{conversation_id}"
+
+
 class ConversationQuerySet(models.QuerySet["Conversation"]):
     def touch(self, *, in_inboxes: Any = None, **changes: Any) -> int:
         """Update `changes` on these conversations and mark them changed for the live poll:
         `updated_at` now, and their inboxes' stamps once the transaction commits. A caller
         that knows the inboxes names them (`in_inboxes`), saving the query that finds them;
         a conditional update that changed no row moves no stamp. Returns the rows updated."""
-        inbox_ids = set(
-            self.values_list("inbox_id", flat=True) if in_inboxes is None else in_inboxes
-        )
+        # Without the inboxes, the query that finds them finds the conversations too, whose
+        # own stamps move then as well (a reply's delivery status, the widget's thread).
+        rows = list(self.values_list("pk", "inbox_id")) if in_inboxes is None else []
+        inbox_ids = {inbox_id for _pk, inbox_id in rows} if in_inboxes is None else set(in_inboxes)
         if not inbox_ids:
             return 0
         updated = self.update(updated_at=timezone.now(), **changes)
         if updated:
-            stamps.bump_on_commit(inbox_stamp_keys(inbox_ids))
+            own = [conversation_stamp_key(pk) for pk, _inbox_id in rows]
+            stamps.bump_on_commit([*inbox_stamp_keys(inbox_ids), *own])
         return updated
 
     def visible_to(self, user: Any) -> "ConversationQuerySet":
@@ -198,7 +206,7 @@ class Conversation(models.Model):
         Conversation.objects.filter(pk=self.pk).update(**changes)
         for name, value in changes.items():
             setattr(self, name, value)
-        stamps.bump_on_commit(inbox_stamp_keys([self.inbox_id]))
+        stamps.bump_on_commit([*inbox_stamp_keys([self.inbox_id]), conversation_stamp_key(self.pk)])
 
 
 class Comment(models.Model):

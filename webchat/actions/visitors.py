@@ -30,14 +30,20 @@ from inbox.models import (
     DeliveryStatus,
     Direction,
     Message,
+    conversation_stamp_key,
 )
-from lib import ratelimit
+from lib import ratelimit, stamps
 from webchat.identity import Claims
-from webchat.models import WebVisitor, WebWidget, token_hash
+from webchat.models import WebVisitor, WebWidget, token_hash, visitor_stamp_key
 
 PROVIDER = "web"
 # A visitor seen again within this long keeps the last_seen_at it has.
 SEEN_RESOLUTION = timedelta(seconds=30)
+
+
+def _changed(visitor: WebVisitor) -> None:
+    """The visitor's widgets (every tab of theirs) draw again after this commits."""
+    stamps.bump_on_commit([visitor_stamp_key(visitor.token_hash)])
 
 
 def is_present(visitor: WebVisitor) -> bool:
@@ -108,6 +114,7 @@ def receive_visitor_message(
     WebVisitor.objects.filter(pk=visitor.pk).update(**changes)
     for name, value in changes.items():
         setattr(visitor, name, value)
+    _changed(visitor)
     return received
 
 
@@ -137,6 +144,7 @@ def identify_visitor(visitor: WebVisitor, claims: Claims) -> bool:
         last_seen_at=timezone.now(),
     )
     visitor.external_id, visitor.contact, visitor.mismatch_pending = external, contact, mismatch
+    _changed(visitor)
     if mismatch:
         open_conversation = _open_conversation(visitor)
         if open_conversation is not None:
@@ -212,6 +220,7 @@ def leave_email(visitor: WebVisitor, email: str) -> None:
     address = normalise(IdentityKind.EMAIL, email)  # ValidationError for a malformed one
     WebVisitor.objects.filter(pk=visitor.pk).update(email=address)
     visitor.email = address
+    _changed(visitor)
     conversation = _open_conversation(visitor)
     if visitor.contact_id:
         try:
@@ -256,9 +265,9 @@ def acknowledge(messages: Sequence[Message], *, inbox_id: int, shown: bool) -> i
         status=status
     )
     if changed:
-        Conversation.objects.filter(pk__in={m.conversation_id for m in messages}).touch(
-            in_inboxes=[inbox_id]
-        )
+        conversation_ids = {m.conversation_id for m in messages}
+        Conversation.objects.filter(pk__in=conversation_ids).touch(in_inboxes=[inbox_id])
+        stamps.bump_on_commit([conversation_stamp_key(pk) for pk in conversation_ids])
     return changed
 
 
