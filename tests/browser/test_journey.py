@@ -33,15 +33,16 @@ PAGES = {
 }
 # The host site's own page: its inline script is the host's, not ours (our CSP covers only
 # our pages); it queues the consent its consent manager gave before the loader arrives.
+CONSENT = """<script>window.Switchboard = window.Switchboard || function () {
+  (window.Switchboard.q = window.Switchboard.q || []).push(arguments); };
+Switchboard('consent', true);</script>"""
 TEMPLATE = """<!doctype html>
 <html lang="de"><head><meta charset="utf-8"><title>{title}</title>
 <link rel="icon" href="data:,"></head>
 <body><h1>{title}</h1>
 <nav><a href="index.html">Start</a> <a href="schuhe.html?session=4711&amp;farbe=rot">Schuhe</a>
 <a href="hilfe.html#versand">Hilfe</a></nav>
-<script>window.Switchboard = window.Switchboard || function () {{
-  (window.Switchboard.q = window.Switchboard.q || []).push(arguments); }};
-Switchboard('consent', true);</script>
+{consent}
 <script src="{base}/w/{public_id}.js" async></script>
 </body></html>
 """
@@ -73,9 +74,13 @@ def shop(host_site, live_server, settings, transactional_db, alice):
         inbox=inbox, enabled=True, allowed_origins=origin, consent_mode="journey"
     )
     for name, title in PAGES.items():
-        page = TEMPLATE.format(title=title, base=live_server.url, public_id=widget.public_id)
-        (folder / name).write_text(page, encoding="utf-8")
+        write_page(folder, name, title, base=live_server.url, widget=widget, consent=CONSENT)
     return widget, origin
+
+
+def write_page(folder, name, title, *, base, widget, consent):
+    page = TEMPLATE.format(title=title, base=base, public_id=widget.public_id, consent=consent)
+    (folder / name).write_text(page, encoding="utf-8")
 
 
 def wait_for_views(count, timeout=15):
@@ -138,3 +143,31 @@ def test_the_agent_sees_the_visitors_three_pages_and_where_they_are_now(
     screenshot(agent, f"journey-tab-{language}-{width}")
     # No page of the tab spills sideways on a phone.
     assert agent.evaluate("document.documentElement.scrollWidth") <= width
+
+
+def test_in_chat_only_mode_nothing_is_recorded_before_the_chat_opens(
+    shop, host_site, live_server, new_page
+):
+    widget, origin = shop
+    widget.consent_mode = "chat_only"
+    widget.save()
+    # A site whose consent manager says nothing (chat_only needs none).
+    for name, title in PAGES.items():
+        write_page(host_site[0], name, title, base=live_server.url, widget=widget, consent="")
+    visitor = new_page(width=1280, height=860)
+    visitor.goto(f"{origin}/index.html")
+    expect(visitor.locator("[data-switchboard-launcher]")).to_be_visible()
+    visitor.wait_for_timeout(3000)
+    assert not PageView.objects.exists()
+
+    visitor.locator("[data-switchboard-launcher]").click()
+    wait_for_views(1)
+    visitor.get_by_role("link", name="Schuhe").click()
+    expect(visitor.locator("h1")).to_have_text("Wanderschuhe Fjell")
+    wait_for_views(2)
+
+    assert list(PageView.objects.order_by("at").values_list("url", flat=True)) == [
+        f"{origin}/index.html",
+        f"{origin}/schuhe.html",
+    ]
+    assert JourneySession.objects.count() == 1
