@@ -197,3 +197,21 @@ def test_sessions_of_another_widget_inbox_stay_apart(client_for, alice, bob, inb
     assert "/nur-b" not in tab(client_for(alice), jana).content.decode()
     assert "/nur-b" in tab(client_for(bob), jana).content.decode()
     assert timezone.now()
+
+
+def test_a_visits_page_runs_a_fixed_number_of_queries(
+    client_for, alice, widget, jana, django_assert_max_num_queries
+):
+    _row, token = visitor(widget, contact=jana)
+    browse(widget, token, ["/eins"])
+    session = JourneySession.objects.get()
+    client = client_for(alice)
+    with django_assert_max_num_queries(30) as few:
+        assert client.get(reverse("journey:session", args=[session.pk])).status_code == 200
+    queries = len(few.captured_queries)
+    browse(widget, token, [f"/seite/{n}" for n in range(15)], start_minutes_ago=9, step_seconds=5)
+
+    with django_assert_max_num_queries(queries):
+        response = client.get(reverse("journey:session", args=[session.pk]))
+
+    assert "Seite /seite/14" in response.content.decode()
