@@ -11,10 +11,11 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Role, User
 from contacts.actions import add_note, create_contact
 from contacts.identities import IdentityKind, normalise
 from contacts.models import ContactKind, Identity, IdentitySource, Tag
+from contacts.sharing import share_identity
 
 Kind, Source = IdentityKind, IdentitySource
 
@@ -106,12 +107,23 @@ DEMO_CONTACTS: list[DemoContact] = [
      ((Kind.EMAIL, "oskar.bergstrom@example.se"), (Kind.PHONE, "+46 79 012 34 11"))),
     ("identified", "Astrid", "Lundgren", "Lundgrens Café", "", "female", (),
      ((Kind.PHONE, "+46 70 111 22 12"), (Kind.EMAIL, "astrid.lundgren@example.se"))),
+    # A family's landline: Peter and Ulrike Brandt share it (DEMO_SHARED), so a call or SMS
+    # from it matches both and the agent picks the right one in the panel's chooser.
+    ("curated", "Peter", "Brandt", "Brandt Gartenbau", "Inhaber", "male", (),
+     ((Kind.PHONE, "040 38612740"), (Kind.EMAIL, "peter.brandt@example.de"))),
+    ("curated", "Ulrike", "Brandt", "", "", "female", ("Newsletter",),
+     ((Kind.EMAIL, "ulrike.brandt@example.de"),)),
     # Unknown senders: one inbound number each, expiring unless an agent keeps them.
     ("ephemeral", "", "", "", "", "", (), ((Kind.PHONE, "+49 172 3334445"),)),
     ("ephemeral", "", "", "", "", "", (), ((Kind.PHONE, "+49 173 4445556"),)),
     ("ephemeral", "", "", "", "", "", (), ((Kind.PHONE, "+46 70 222 33 13"),)),
     ("ephemeral", "", "", "", "", "", (), ((Kind.PHONE, "+49 175 5556667"),)),
 ]  # fmt: skip
+
+# Addresses several contacts hold: (kind, as given, first identity of each further holder).
+DEMO_SHARED: list[tuple[str, str, tuple[str, ...]]] = [
+    (Kind.PHONE, "040 38612740", ("ulrike.brandt@example.de",)),
+]
 
 # Notes by the demo users, keyed by the first identity of the contact they are about.
 DEMO_NOTES: dict[str, list[tuple[str, str]]] = {
@@ -161,7 +173,20 @@ def seed_demo_contacts() -> int:
             if author := users.get(email):
                 add_note(contact, body=body, author=author)
         created += 1
+    if created:
+        _share_addresses()
     return created
+
+
+def _share_addresses() -> None:
+    """The addresses of DEMO_SHARED, shared by an admin as an agent would ("Share it")."""
+    admin = User.objects.filter(role=Role.ADMIN).order_by("id").first()
+    for kind, value, others in DEMO_SHARED:
+        held = Identity.objects.filter(kind=kind, normalised=normalise(kind, value)).first()
+        for address in others:
+            other = Identity.objects.filter(normalised=address.lower()).first()
+            if held is not None and other is not None and admin is not None:
+                share_identity(other.contact, identity=held, actor=admin)
 
 
 def _note_authors() -> set[str]:

@@ -205,8 +205,10 @@ def seed_conversations(inboxes: dict[str, Inbox], *, count: int = HANDMADE) -> i
     if MANAGER not in users or Conversation.objects.filter(inbox=inboxes[SERVICE]).exists():
         return 0
     identities = Identity.objects.filter(kind__in=CHANNEL_OF_KIND).order_by("id")
-    senders = [(CHANNEL_OF_KIND[kind], value, contact_kind) for kind, value, contact_kind in
-               identities.values_list("kind", "normalised", "contact__kind")]  # fmt: skip
+    # One sender per address, also where several contacts share it (a family's landline).
+    senders = list({(CHANNEL_OF_KIND[kind], value): (CHANNEL_OF_KIND[kind], value, contact_kind)
+                    for kind, value, contact_kind in identities.values_list(
+                        "kind", "normalised", "contact__kind")}.values())  # fmt: skip
     senders += [(channel, address, "ephemeral") for channel, address in UNKNOWN_SENDERS]
     known = [sender for sender in senders if sender[2] != "ephemeral"]
     rng = random.Random(20250611)  # noqa: S311 - demo data, not secrets
@@ -220,6 +222,14 @@ def seed_conversations(inboxes: dict[str, Inbox], *, count: int = HANDMADE) -> i
         channel, address, _kind = rng.choice(senders if started >= recent else known)
         scenario = rng.choice([s for s in SCENARIOS if channel in s[1]])
         plans.append((started, channel, address, scenario))
+    # The newest message of all comes from an address several contacts share and waits for an
+    # agent to choose who wrote (the panel's chooser).
+    shared = dict(identities.filter(shared=True).values_list("normalised", "kind"))
+    if shared and plans:
+        address = min(shared)
+        channel = CHANNEL_OF_KIND[shared[address]]
+        scenario = next(s for s in SCENARIOS if s[0] == SERVICE and channel in s[1])
+        plans[-1] = (plans[-1][0], channel, address, scenario)
     # Only a sender's newest conversation in an inbox may stay open: an earlier open one would
     # take in the later messages (receive_message continues an open conversation).
     newest = {(plan[3][0], plan[1], plan[2]): number for number, plan in enumerate(plans)}
@@ -229,6 +239,8 @@ def seed_conversations(inboxes: dict[str, Inbox], *, count: int = HANDMADE) -> i
         outcome = "resolved"
         if last and started >= now - timedelta(days=STILL_OPEN_DAYS):
             outcome = rng.choices(["resolved", "pending", "open", "waiting"], [25, 20, 20, 35])[0]
+        if last and address in shared:
+            outcome = "waiting"
         _conversation(
             rng, inboxes[scenario[0]], users, f"demo-{number:04d}", started, now, channel, address,
             scenario, outcome, room,

@@ -8,7 +8,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from accounts.models import User
-from contacts.models import ContactKind
+from contacts.models import Contact, ContactKind
 from inbox.actions.assignment import capacity_of, open_load, route_next
 from inbox.models import (
     Conversation,
@@ -167,3 +167,19 @@ def test_seed_demo_agents_hold_open_conversations_within_their_capacity(db, sett
     assert Conversation.objects.waiting().count() >= 10
     anna = User.objects.get(email="anna@nordlicht.example")
     assert route_next(agent=anna) is not None
+
+
+def test_seed_demo_has_a_message_from_a_shared_landline_waiting_for_the_chooser(db, settings):
+    """The newest conversation comes from the Brandts' landline, which both hold: it waits,
+    linked to nobody yet, with both as the candidates the panel's chooser offers."""
+    settings.DEBUG = True
+    call_command("seed_demo")
+
+    newest = Conversation.objects.order_by("-created_at").select_related("inbox").first()
+    assert newest is not None and newest.inbox.name == "Kundenservice"
+    assert (newest.status, newest.contact_state, newest.contact_id) == ("open", "to_confirm", None)
+    candidates = Contact.objects.filter(pk__in=newest.candidate_ids)
+    assert sorted(candidates.values_list("first_name", "last_name")) == [
+        ("Peter", "Brandt"),
+        ("Ulrike", "Brandt"),
+    ]

@@ -22,7 +22,7 @@ from accounts.models import User
 from campaigns.actions.campaigns import create_campaign
 from contacts.models import Contact, ContactKind
 from demo.accounts import DEMO_PASSWORD
-from inbox.models import Conversation, Inbox
+from inbox.models import ContactState, Conversation, Inbox
 from surveys.models import Survey
 from tests.browser.pages import log_in
 
@@ -106,9 +106,11 @@ def _story() -> dict[str, Any]:
         channel="sms",
         type="marketing",
     )
+    shared = Conversation.objects.filter(contact_state=ContactState.TO_CONFIRM)
     return {
         "contact": contact,
         "conversation": conversation,
+        "several_matches": shared.order_by("-last_message_at")[0],
         "draft": draft,
         "survey": Survey.objects.order_by("id").first(),
         "inbox": conversation.inbox,
@@ -159,6 +161,12 @@ def test_the_main_screens_have_no_serious_or_critical_axe_violations(
     audit.check(page, "workspace: conversation list")
     audit.visit(page, "workspace: a conversation", f"/inbox/c/{conversation.pk}/")
     _contact_panel_tabs(audit, page, "workspace")
+    audit.visit(
+        page,
+        "workspace: a sender several contacts share",
+        f"/inbox/c/{story['several_matches'].pk}/",
+    )
+    _contact_panel_tabs(audit, page, "workspace, several matches")
     audit.visit(page, "saved views", "/inbox/views/")
     audit.visit(page, "send a message from the card", f"/inbox/contacts/{contact.pk}/send/")
     audit.visit(page, "contacts list", "/contacts/")
