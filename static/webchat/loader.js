@@ -46,8 +46,8 @@ function switchboardWidget(cfg, journeyFactory) {
   frame.className = "sb-frame sb-hidden";
   frame.title = cfg.labels.open;
   frame.setAttribute("data-switchboard-frame", "");
-  frame.src = cfg.chat + "?origin=" + encodeURIComponent(window.location.origin) +
-    "&lang=" + encodeURIComponent(doc.documentElement.lang || "");
+  // The chat speaks the visitor's browser language (Accept-Language), as our pages do.
+  frame.src = cfg.chat + "?origin=" + encodeURIComponent(window.location.origin);
 
   function post(message) {
     if (!ready) { pending.push(message); return; }
