@@ -5,13 +5,17 @@ import pytest
 from django.db import DatabaseError, IntegrityError, connection
 from django.test.utils import CaptureQueriesContext
 
+from contacts import upsert_write
 from contacts.models import AttributeDefinition, Contact, ContactEvent, Identity
 from contacts.upsert import BatchConflict, ConsentInput, UpsertItem, upsert_contacts
 from lib import events
+from lib.bulk_copy import copy_create
 from tests.factories import ContactFactory
 
 pytestmark = pytest.mark.django_db
-MAX_QUERIES = 15
+# On PostgreSQL each COPY-written table (contacts, identities, consent, events) takes its ids
+# from the sequence first: one query more per table than bulk_create (lib.bulk_copy).
+MAX_QUERIES = 19
 
 
 @pytest.fixture
@@ -121,10 +125,12 @@ def test_a_database_error_rolls_the_whole_batch_back(organisation, ada, tier, mo
         normalised="person0@example.com",
     )
 
-    def broken(*args, **kwargs):
-        raise DatabaseError("disk full")
+    def broken(model, objs, **kwargs):
+        if model is ContactEvent:
+            raise DatabaseError("disk full")
+        return copy_create(model, objs, **kwargs)
 
-    monkeypatch.setattr(ContactEvent.objects, "bulk_create", broken)
+    monkeypatch.setattr(upsert_write, "copy_create", broken)
 
     with pytest.raises(DatabaseError):
         run(organisation, ada, items(5))
@@ -138,10 +144,12 @@ def test_a_database_error_rolls_the_whole_batch_back(organisation, ada, tier, mo
 def test_an_address_stored_meanwhile_makes_a_conflict_and_writes_nothing(
     organisation, ada, tier, monkeypatch
 ):
-    def taken(*args, **kwargs):
-        raise IntegrityError("duplicate key value violates unique constraint")
+    def taken(model, objs, **kwargs):
+        if model is Identity:
+            raise IntegrityError("duplicate key value violates unique constraint")
+        return copy_create(model, objs, **kwargs)
 
-    monkeypatch.setattr(Identity.objects, "bulk_create", taken)
+    monkeypatch.setattr(upsert_write, "copy_create", taken)
 
     with pytest.raises(BatchConflict):
         run(organisation, ada, items(3))
