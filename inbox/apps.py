@@ -44,8 +44,9 @@ class InboxConfig(AppConfig):
                 "inbox_settings:inboxes",
                 "inbox",
                 manages_any_inbox,
-                # The inbox's campaign settings (campaign_settings:inbox_campaigns) too.
-                ("inboxes", "inbox_detail", "inbox_add", "inbox_campaigns"),
+                # The inbox's campaign settings (campaign_settings:inbox_campaigns) and web
+                # chat (webchat_settings:inbox_web_chat) too.
+                ("inboxes", "inbox_detail", "inbox_add", "inbox_campaigns", "inbox_web_chat"),
             )
         )
         # Labels are the organisation's, as in Zendesk and Front (inbox.models.labels).

@@ -1,5 +1,6 @@
 """Settings → Inboxes → an inbox → Web chat: managers of the inbox and admins only."""
 
+import re
 from html import escape
 
 import pytest
@@ -121,6 +122,8 @@ def test_the_page_has_a_fixed_number_of_queries(
 
     assert answer.status_code == 200
     assert 'class="webchat-preview"' in answer.text
+    # Settings → Inboxes stays the section shown as current.
+    assert re.search(r'href="/settings/inboxes/"\s+aria-current="page"', answer.text)
 
 
 def test_the_inbox_page_links_to_the_web_chat(client_for, max_manager, inbox):

@@ -39,7 +39,7 @@ def widget_settings(request: AuthenticatedRequest, inbox_id: int) -> HttpRespons
         if created:
             # The first save made the identity secret: shown this once, on the next page.
             request.session[_secret_key(widget)] = widget.identity_secret
-        return redirect("webchat_settings:widget", inbox_id=widget.inbox_id)
+        return redirect("webchat_settings:inbox_web_chat", inbox_id=widget.inbox_id)
     status = 422 if form.errors else 200
     return render(request, TEMPLATE, _context(request, widget, form), status=status)
 
@@ -49,12 +49,12 @@ def widget_secret_rotate(request: AuthenticatedRequest, inbox_id: int) -> HttpRe
     widget = access_widget(request.user, inbox_id)
     if widget.pk is None:
         messages.error(request, _("Save the web chat settings first."))
-        return redirect("webchat_settings:widget", inbox_id=inbox_id)
+        return redirect("webchat_settings:inbox_web_chat", inbox_id=inbox_id)
     request.session[_secret_key(widget)] = rotate_identity_secret(widget, actor=request.user)
     messages.success(
         request, _("A new identity secret is made: tokens signed with the old one are refused.")
     )
-    return redirect(f"{reverse('webchat_settings:widget', args=[inbox_id])}#identity")
+    return redirect(f"{reverse('webchat_settings:inbox_web_chat', args=[inbox_id])}#identity")
 
 
 def _secret_key(widget: WebWidget) -> str:
@@ -84,5 +84,5 @@ def _context(request: AuthenticatedRequest, widget: WebWidget, form: Any) -> dic
 
 def inbox_settings_link(user: Any, inbox: Any) -> dict[str, Any] | None:
     """ "Web chat" on the inbox's settings page (its managers')."""
-    url = reverse("webchat_settings:widget", args=[inbox.pk])
+    url = reverse("webchat_settings:inbox_web_chat", args=[inbox.pk])
     return {"name": "webchat", "label": _("Web chat"), "url": url}
