@@ -17,6 +17,7 @@ from campaigns.models import Campaign, CampaignRecipient
 from inbox.models import InboxChannel
 from tests.api_helpers import ApiClient
 from tests.factories import ContactFactory, identity, inbound, inbox_with
+from webchat.models import WebWidget
 
 pytest_plugins = ["tests.api_fixtures"]
 pytestmark = pytest.mark.django_db
@@ -30,7 +31,8 @@ OPERATIONS = sorted(
 # Path parameters that name something of an inbox; body fields that do.
 INBOX_SCOPED_PARAMS = {"conversation_id", "campaign_id"}
 INBOX_SCOPED_QUERY = {("GET", "/api/v1/conversations"): "inbox"}
-INBOX_SCOPED_BODY = {("POST", "/api/v1/messages")}
+INBOX_SCOPED_BODY = {("POST", "/api/v1/messages"), ("POST", "/api/v1/journey/page-views")}
+JOURNEY = "/api/v1/journey/page-views"
 
 
 def _scoped(method, path):
@@ -84,7 +86,12 @@ def world():
     CampaignRecipient.objects.create(
         campaign=campaign, contact=contact, address="+491701234567", status="sent"
     )
+    identity(contact, "email", "kundin@example.org")
+    widget = WebWidget.objects.create(
+        inbox=inbox_a, enabled=True, consent_mode="server", allowed_origins="https://shop.example"
+    )
     return {
+        "widget": widget.public_id,
         "inbox_a": inbox_a,
         "inbox_b": inbox_b,
         "conversation_id": conversation.pk,
@@ -102,6 +109,11 @@ def _request(client, method, path, world):
             else {}
         )
         return client.get(url, **query)
+    if path == JOURNEY:
+        page = {"url": "https://shop.example/preise", "title": "Preise"}
+        return client.post(
+            url, {"widget": world["widget"], "email": "kundin@example.org", "page_views": [page]}
+        )
     body = {
         "contact_id": world["contact"].pk,
         "inbox_id": world["inbox_a"].pk,

@@ -280,6 +280,9 @@ def test_nothing_can_be_sent_to_a_blocked_contact(open_inbox, alice):
 
 def test_link_unlink_and_relink_are_events(open_inbox, alice):
     conversation = inbound(open_inbox).conversation
+    # A known sender (a temporary contact is confirmed by creating or promoting it instead).
+    Contact.objects.filter(pk=conversation.contact_id).update(kind="identified")
+    conversation.refresh_from_db()
     right = ContactFactory(kind="curated")
 
     linking.confirm_contact(conversation, actor=alice)
