@@ -28,7 +28,10 @@
     var token = "";
     try { token = window.localStorage.getItem(KEY) || ""; } catch (e) { token = ""; }
     if (!/^[A-Za-z0-9_-]{20,100}$/.test(token)) {
-      token = newToken();
+      // Without storage of our own (a blocked third-party frame) the loader hands the token
+      // it keeps in the host page's storage over in the fragment of our address.
+      var handed = /(?:^#|&)v=([A-Za-z0-9_-]{20,100})(?:&|$)/.exec(window.location.hash);
+      token = handed ? handed[1] : newToken();
       try { window.localStorage.setItem(KEY, token); } catch (e) { /* private mode: this page only */ }
     }
     return token;
@@ -117,7 +120,9 @@
     var data = event.data || {};
     if (data.type === "switchboard:open") {
       open = true;
-      if (!opened) { opened = true; submit("wc-hello"); }
+      // The hello opens the visit; a consent passed earlier is not its business (a stale
+      // consent value would make it a consent request, and chat_only would store nothing).
+      if (!opened) { opened = true; submit("wc-hello", "consent", ""); }
       var box = document.getElementById("wc-body");
       if (box) { box.focus(); }
       var thread = document.getElementById("wc-thread");

@@ -14,6 +14,12 @@ function switchboardWidget(cfg, journeyFactory) {
   window.__switchboardWidget = true;
   var doc = document;
   var CONSENT_KEY = "switchboard.consent";
+  // The visitor's token, kept in the host page's storage once the chat was opened: a browser
+  // may give our third-party frame no storage of its own (Chromium blocks it with third-party
+  // cookies), and without it every page of the website would be a new visitor.
+  var VISITOR_KEY = "switchboard.visitor." + cfg.chat;
+  var kept = "";
+  try { kept = window.localStorage.getItem(VISITOR_KEY) || ""; } catch (e) { kept = ""; }
   var ready = false, isOpen = false, visitor = "", pending = [], journey = null;
   var consent = null;
   try {
@@ -47,7 +53,15 @@ function switchboardWidget(cfg, journeyFactory) {
   frame.title = cfg.labels.open;
   frame.setAttribute("data-switchboard-frame", "");
   // The chat speaks the visitor's browser language (Accept-Language), as our pages do.
-  frame.src = cfg.chat + "?origin=" + encodeURIComponent(window.location.origin);
+  // The kept token goes in the fragment: the frame reads it, no server ever sees it.
+  frame.src = cfg.chat + "?origin=" + encodeURIComponent(window.location.origin) +
+    (kept ? "#v=" + encodeURIComponent(kept) : "");
+
+  function keep() {
+    if (!visitor || visitor === kept) { return; }
+    kept = visitor;
+    try { window.localStorage.setItem(VISITOR_KEY, visitor); } catch (e) { /* this page only */ }
+  }
 
   function post(message) {
     if (!ready) { pending.push(message); return; }
@@ -59,6 +73,7 @@ function switchboardWidget(cfg, journeyFactory) {
     frame.className = "sb-frame" + (value ? "" : " sb-hidden");
     launcher.setAttribute("aria-expanded", value ? "true" : "false");
     launcher.setAttribute("aria-label", value ? cfg.labels.close : cfg.labels.open);
+    if (value) { keep(); }
     post({ type: value ? "switchboard:open" : "switchboard:close" });
     if (value && journey && journey.opened) { journey.opened(); }
   }
@@ -70,6 +85,7 @@ function switchboardWidget(cfg, journeyFactory) {
     var data = event.data || {};
     if (data.type === "switchboard:ready") {
       visitor = typeof data.visitor === "string" ? data.visitor : "";
+      if (isOpen) { keep(); }
       ready = true;
       var queued = pending;
       pending = [];

@@ -51,7 +51,8 @@ def shop(tmp_path, live_server, settings, transactional_db, alice):
         greeting="Hi! How can we help?",
     )
     snippet = f'<script src="{live_server.url}/w/{widget.public_id}.js" async></script>'
-    (tmp_path / "index.html").write_text(HOST_PAGE.format(snippet=snippet), encoding="utf-8")
+    for name in ("index.html", "tents.html"):
+        (tmp_path / name).write_text(HOST_PAGE.format(snippet=snippet), encoding="utf-8")
     yield widget, origin
     server.shutdown()
     server.server_close()
@@ -94,6 +95,29 @@ def test_a_visitor_chats_and_sees_the_agents_reply_within_two_seconds(
     visitor.screenshot(path=str(SHOTS / "webchat-widget-reply.png"))
     agent.screenshot(path=str(SHOTS / "webchat-agent-thread.png"), full_page=True)
     screenshot(visitor, "webchat-widget-reply")
+
+
+def test_the_visitor_stays_the_same_visitor_on_the_website_s_next_page(shop, new_page):
+    """Chromium gives our third-party frame no storage of its own: the loader keeps the token
+    in the host page's storage once the chat was opened and hands it to the next page's frame."""
+    _widget, origin = shop
+    visitor = new_page(width=1280, height=860)
+    visitor.goto(f"{origin}/index.html")
+    visitor.locator("[data-switchboard-launcher]").click()
+    chat = visitor.frame_locator("[data-switchboard-frame]")
+    chat.locator("#wc-body").fill("Are the tents waterproof?")
+    chat.locator("#wc-form button[type=submit]").click()
+    expect(chat.locator(".wc-msg-visitor")).to_contain_text("waterproof")
+
+    visitor.goto(f"{origin}/tents.html")
+    visitor.locator("[data-switchboard-launcher]").click()
+    chat = visitor.frame_locator("[data-switchboard-frame]")
+    expect(chat.locator(".wc-msg-visitor")).to_contain_text("waterproof")
+    chat.locator("#wc-body").fill("And the 3-person one?")
+    chat.locator("#wc-form button[type=submit]").click()
+    expect(chat.locator(".wc-msg-visitor")).to_have_count(2)
+    conversation = Conversation.objects.get()  # one visitor, one conversation
+    assert conversation.messages.filter(direction="in").count() == 2
 
 
 def test_the_settings_page_shows_the_snippet_and_a_live_preview(shop, ada, new_page):
