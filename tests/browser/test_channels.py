@@ -63,8 +63,8 @@ def test_a_manager_adds_a_number_and_an_agent_sends_from_the_contact_card(
     page = new_page()
     log_in(page, alice.email, PASSWORD)
     page.goto(f"/contacts/{jana.pk}/")
-    expect(page.locator(f'a[href="tel:{MOBILE}"]')).to_have_text("Call +49 170 1234567")
-    expect(page.locator(f'a[href="tel:{HOME}"]')).to_have_text("Call +49 40 7654321")
+    expect(page.locator(f'a.btn[href="tel:{MOBILE}"]')).to_have_text("Call +49 170 1234567")
+    expect(page.locator(f'a.btn[href="tel:{HOME}"]')).to_have_text("Call +49 40 7654321")
     page.get_by_role("link", name="Send message").click()
     form = page.locator("#contact-send form")
     expect(form.get_by_label("From inbox")).to_have_value(str(inbox.pk))
@@ -96,11 +96,12 @@ def test_a_manager_adds_a_number_and_an_agent_sends_from_the_contact_card(
     message = page.locator(".msg-out").last
     expect(message).to_contain_text("Hallo Jana, Ihr Rückruf ist für 15 Uhr geplant.")
     expect(message.locator("[data-delivery]")).to_have_text("Sent")
-    # The contact panel beside the thread offers the same form.
+    # The contact panel beside the thread offers the same form, preselecting this
+    # conversation's address, channel and inbox.
     panel = page.locator("#contact-panel-pane")
     panel.get_by_role("link", name="Send message").click()
     expect(panel.locator("#contact-send form")).to_be_visible()
-    expect(panel.locator("#contact-send select[name=address]")).to_have_value(MOBILE)
+    expect(panel.locator("#contact-send select[name=address]")).to_have_value(HOME)
     screenshot(page, "contact-card-message-in-thread")
     [delivered] = locmem.outbox
     assert (delivered.to, delivered.from_) == (HOME, "+49401234567")

@@ -92,7 +92,7 @@ def test_a_manager_reassigns_through_the_workspace(inbox, alice, max_manager, ne
     log_in(page, max_manager.email, PASSWORD)
     page.goto(f"/inbox/c/{conversation.pk}/")
 
-    page.locator("select[name=assignee]").select_option(label="Alice Agent")
+    page.get_by_label("Assign to").select_option(label="Alice Agent")
     page.locator(".assign-form").get_by_role("button", name="Assign").click()
 
     expect(page.locator("#conversation-header")).to_contain_text("Assigned to Alice Agent")
