@@ -1,6 +1,7 @@
 """Screenshots of the agent's main screens for a closing note or a review: the workspace (a
-conversation open), the contact panel, routing mode and the contacts pages, at 1280 and
-390 px wide, in English and German.
+conversation open), the contact panel (also choosing among the contacts who share an
+address), routing mode and the contacts pages, at 1280 and 390 px wide, in English and
+German.
 
     .venv/bin/python scripts/screenshots.py [DIRECTORY]    (default var/screenshots/)
 
@@ -29,6 +30,7 @@ from playwright.sync_api import Page, sync_playwright
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 AGENT, PASSWORD = "anna@nordlicht.example", "switchboard-demo"
+SHARED_LANDLINE = "38612740"  # demo.contacts.DEMO_SHARED
 LANGUAGES = {"en": "en-GB", "de": "de-DE"}
 WIDTHS = {1280: 900, 390: 844}
 
@@ -145,6 +147,15 @@ def screens(page: Page, camera: Camera) -> None:
     shot("workspace")
     open_contact_panel(page)
     shot("contact-panel")
+    # The Brandts' shared landline: the panel's "several matches" chooser.
+    page.goto(f"/inbox/?q={SHARED_LANDLINE}")
+    rows = page.locator("#conversation-rows > li a[href*='/inbox/c/']")
+    if rows.count():
+        rows.first.click()
+        page.wait_for_url("**/inbox/c/*/**")
+        page.locator("#thread-pane .thread-title").wait_for()
+        open_contact_panel(page)
+        shot("several-matches")
     # Routing mode: the next waiting conversation, in the same workspace.
     page.goto("/routing/")
     shot("routing")
