@@ -148,6 +148,41 @@ def _assign_refusal(
     return ""
 
 
+def _set_assignee(
+    allowed: list[Conversation], *, assignee: User | None, actor: User, outcome: Outcome
+) -> Outcome:
+    """Give the allowed conversations to `assignee` (None: unassign them), in one UPDATE
+    per previous assignee with an ASSIGNED or UNASSIGNED event each, and one webhook
+    batch; the changed ones go in the outcome."""
+    for previous, group in _group(allowed, lambda c: c.assignee_id).items():
+        pks = [c.pk for c in group]
+        # Conditional on the assignee seen under the lock (SQLite has no row locks).
+        Conversation.objects.filter(pk__in=pks, assignee_id=previous).touch(
+            in_inboxes=_inboxes(group), assignee=assignee
+        )
+        if assignee is None:
+            ConversationEvent.objects.record_many(
+                pks, ConversationEvent.Kind.UNASSIGNED, actor=actor, previous=previous, bulk=True
+            )
+        else:
+            ConversationEvent.objects.record_many(
+                pks,
+                ConversationEvent.Kind.ASSIGNED,
+                actor=actor,
+                assignee=assignee.pk,
+                assignee_name=str(assignee),
+                previous=previous,
+                bulk=True,
+            )
+    emit_many(
+        Organisation.SINGLETON_ID,
+        "conversation.assigned",
+        [{"conversation": c.pk} for c in allowed],
+    )
+    outcome.changed = [c.pk for c in allowed]
+    return outcome
+
+
 @transaction.atomic
 def bulk_assign(ids: list[int], *, assignee: User, actor: User) -> Outcome:
     """Give the selected conversations to `assignee` (the actor themselves: "assign to
@@ -169,28 +204,7 @@ def bulk_assign(ids: list[int], *, assignee: User, actor: User) -> Outcome:
             outcome.unchanged.append(conversation.pk)
         else:
             allowed.append(conversation)
-    for previous, group in _group(allowed, lambda c: c.assignee_id).items():
-        pks = [c.pk for c in group]
-        # Conditional on the assignee seen under the lock (SQLite has no row locks).
-        Conversation.objects.filter(pk__in=pks, assignee_id=previous).touch(
-            in_inboxes=_inboxes(group), assignee=assignee
-        )
-        ConversationEvent.objects.record_many(
-            pks,
-            ConversationEvent.Kind.ASSIGNED,
-            actor=actor,
-            assignee=assignee.pk,
-            assignee_name=str(assignee),
-            previous=previous,
-            bulk=True,
-        )
-    emit_many(
-        Organisation.SINGLETON_ID,
-        "conversation.assigned",
-        [{"conversation": c.pk} for c in allowed],
-    )
-    outcome.changed = [c.pk for c in allowed]
-    return outcome
+    return _set_assignee(allowed, assignee=assignee, actor=actor, outcome=outcome)
 
 
 @transaction.atomic
@@ -211,21 +225,7 @@ def bulk_unassign(ids: list[int], *, actor: User) -> Outcome:
             outcome.unchanged.append(conversation.pk)
         else:
             allowed.append(conversation)
-    for previous, group in _group(allowed, lambda c: c.assignee_id).items():
-        pks = [c.pk for c in group]
-        Conversation.objects.filter(pk__in=pks, assignee_id=previous).touch(
-            in_inboxes=_inboxes(group), assignee=None
-        )
-        ConversationEvent.objects.record_many(
-            pks, ConversationEvent.Kind.UNASSIGNED, actor=actor, previous=previous, bulk=True
-        )
-    emit_many(
-        Organisation.SINGLETON_ID,
-        "conversation.assigned",
-        [{"conversation": c.pk} for c in allowed],
-    )
-    outcome.changed = [c.pk for c in allowed]
-    return outcome
+    return _set_assignee(allowed, assignee=None, actor=actor, outcome=outcome)
 
 
 def undo_token(outcome: Outcome, *, actor: User) -> str:
