@@ -1,6 +1,6 @@
 """Which contact a conversation belongs to: confirm, unlink, link another (seed 004)."""
 
-from typing import Literal
+from typing import Any, Literal
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -86,16 +86,22 @@ def unlink_contact(conversation: Conversation, *, actor: User) -> None:
     )
 
 
-@transaction.atomic
-def link_contact(conversation: Conversation, *, contact: Contact, actor: User) -> None:
-    """Link (or relink) the conversation to `contact`, confirmed by the agent. An ephemeral
-    contact chosen by a person stops expiring: it becomes identified."""
-    _require_link_right(actor, conversation)
+def _link_confirmed(
+    conversation: Conversation,
+    *,
+    contact: Contact,
+    actor: User,
+    changes: dict[str, Any],
+    **event: Any,
+) -> None:
+    """Make `contact` the conversation's confirmed contact (with `changes` too), flagged
+    if they are blocked; an ephemeral contact stops expiring (it becomes identified). One
+    CONTACT_LINKED event, with `event` added to its data."""
     previous = conversation.contact_id
     conversation.touch(
         contact=contact,
         contact_state=ContactState.CONFIRMED,
-        candidate_ids=[],
+        **changes,
         is_flagged=contact.is_blocked,
     )
     if contact.kind == ContactKind.EPHEMERAL:
@@ -106,7 +112,16 @@ def link_contact(conversation: Conversation, *, contact: Contact, actor: User) -
         actor=actor,
         contact=contact.pk,
         previous=previous,
+        **event,
     )
+
+
+@transaction.atomic
+def link_contact(conversation: Conversation, *, contact: Contact, actor: User) -> None:
+    """Link (or relink) the conversation to `contact`, confirmed by the agent. An ephemeral
+    contact chosen by a person stops expiring: it becomes identified."""
+    _require_link_right(actor, conversation)
+    _link_confirmed(conversation, contact=contact, actor=actor, changes={"candidate_ids": []})
 
 
 @transaction.atomic
@@ -119,7 +134,6 @@ def choose_contact(conversation: Conversation, *, contact: Contact, actor: User)
     _require_link_right(actor, conversation)
     if contact.pk not in conversation.candidate_ids:
         raise ActionRefused(_("%(name)s does not use this address.") % {"name": contact})
-    previous = conversation.contact_id
     identity = (
         Identity.objects.filter(
             contact=contact,
@@ -129,19 +143,10 @@ def choose_contact(conversation: Conversation, *, contact: Contact, actor: User)
         .order_by("id")
         .first()
     )
-    conversation.touch(
-        contact=contact,
-        contact_state=ContactState.CONFIRMED,
-        identity=identity,
-        is_flagged=contact.is_blocked,
-    )
-    if contact.kind == ContactKind.EPHEMERAL:
-        Contact.objects.filter(pk=contact.pk).update(kind=ContactKind.IDENTIFIED, expires_at=None)
-    ConversationEvent.objects.record(
+    _link_confirmed(
         conversation,
-        ConversationEvent.Kind.CONTACT_LINKED,
+        contact=contact,
         actor=actor,
-        contact=contact.pk,
-        previous=previous,
+        changes={"identity": identity},
         chosen_from=len(conversation.candidate_ids),
     )
