@@ -1,17 +1,12 @@
 """axe-core on every main screen, in English and German, at 1280 and 390 px: the demo data's
 workspace (list, a conversation, the contact panel's tabs), routing mode, contacts, Settings,
 campaigns, surveys and preferences. Any serious or critical violation fails the test, and all
-of them are listed, page by page, in the failure message.
-
-axe-core comes bundled with axe-playwright-python (a dev extra): nothing is downloaded when
-the tests run. Playwright injects it through the DevTools protocol, which the page's
-Content-Security-Policy does not govern, so the CSP stays as strict as in production.
+of them are listed, page by page, in the failure message (tests/browser/axe.py).
 """
 
 from typing import Any
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.core.management import call_command
 from django.db.models import Count
 from django.utils import translation
@@ -24,6 +19,7 @@ from contacts.models import Contact, ContactKind
 from demo.accounts import DEMO_PASSWORD
 from inbox.models import ContactState, Conversation, Inbox
 from surveys.models import Survey
+from tests.browser.axe import Audit
 from tests.browser.pages import log_in
 
 pytestmark = [pytest.mark.browser]
@@ -34,9 +30,7 @@ ADMIN, MANAGER, AGENT = (
     "anna@nordlicht.example",
 )
 LOCALES = {"en": "en-GB", "de": "de-DE"}
-FAILING_IMPACTS = {"serious", "critical"}
 CONTACT_TABS = ["summary", "profile", "cases", "messages", "identities", "more"]
-AXE = Axe()
 
 
 @pytest.fixture
@@ -44,40 +38,6 @@ def demo(transactional_db, settings):
     settings.DEBUG = True
     call_command("seed_demo", verbosity=0)
     settings.DEBUG = False
-
-
-class Audit:
-    """Runs axe on one page after another and keeps the serious and critical violations."""
-
-    def __init__(self) -> None:
-        self.problems: list[str] = []
-        self.screens = 0
-
-    def check(self, page: Any, screen: str, *, within: str | None = None) -> None:
-        # Toasts fade in; a half-transparent one would be measured at half its contrast.
-        page.emulate_media(reduced_motion="reduce")
-        page.wait_for_load_state("load")
-        results = AXE.run(page, context=within) if within else AXE.run(page)
-        self.screens += 1
-        for violation in results.response["violations"]:
-            if violation["impact"] not in FAILING_IMPACTS:
-                continue
-            self.problems.append(
-                f"{screen} ({page.url}): [{violation['impact']}] {violation['id']}: "
-                f"{violation['help']}"
-            )
-            for node in violation["nodes"][:5]:
-                summary = " ".join(node["failureSummary"].split())
-                self.problems.append(f"    {' '.join(node['target'])}: {summary[:300]}")
-            if len(violation["nodes"]) > 5:
-                self.problems.append(f"    … and {len(violation['nodes']) - 5} more")
-
-    def visit(self, page: Any, screen: str, url: str) -> None:
-        page.goto(url)
-        self.check(page, screen)
-
-    def report(self) -> str:
-        return "\n".join([f"{len(self.problems)} lines of axe violations:", *self.problems])
 
 
 def _log_in(page: Any, email: str, language: str) -> None:

@@ -161,22 +161,14 @@ def test_the_bulk_bar_and_labels_in_german_at_390_and_1280(
 def test_axe_finds_nothing_serious_on_the_new_screens(world, alice, new_page):
     """The list with a selection and labels, a labelled conversation's header, the saved
     views page and Settings → Labels, in English and German."""
-    from axe_playwright_python.sync_playwright import Axe
+    from tests.browser.axe import Audit
 
     _inbox, vip, rows = world
     label_actions.add_label(rows[0], label=vip, actor=alice)
     SavedView.objects.create(user=alice, name="VIP", filters={"label": str(vip.pk)})
     admin = type(alice).objects.get(role="admin")
-    axe, problems = Axe(), []
-
-    def check(page, screen, within=None):
-        # Only what this issue added (the rest of the workspace: test_accessibility.py).
-        page.emulate_media(reduced_motion="reduce")
-        results = axe.run(page, context=within) if within else axe.run(page)
-        for violation in results.response["violations"]:
-            if violation["impact"] in {"serious", "critical"}:
-                targets = [" ".join(node["target"]) for node in violation["nodes"][:3]]
-                problems.append(f"{screen}: {violation['id']} {targets}")
+    # Only what this issue added (the rest of the workspace: test_accessibility.py).
+    audit = Audit()
 
     for language, locale in (("en", "en-GB"), ("de", "de-DE")):
         for user in (alice, admin):
@@ -187,18 +179,18 @@ def test_axe_finds_nothing_serious_on_the_new_screens(world, alice, new_page):
         log_in(page, alice.email, PASSWORD, button=button)
         page.locator(f"#conversation-row-{rows[0].pk} [data-conv-select]").click()
         for part in ("#saved-views", "#bulk-form", ".conv-labels", ".conv-select"):
-            check(page, f"{language} list with a selection: {part}", part)
+            audit.check(page, f"{language} list with a selection: {part}", within=part)
         page.locator(f"#conversation-row-{rows[0].pk} .conv-link").click()
         expect(page.locator("#conversation-labels .label-chip")).to_have_count(1)
         page.locator(".label-menu summary").click()
-        check(page, f"{language} conversation with labels", "#conversation-labels")
+        audit.check(page, f"{language} conversation with labels", within="#conversation-labels")
         page.goto("/inbox/views/")
-        check(page, f"{language} saved views", "main")
+        audit.check(page, f"{language} saved views", within="main")
         settings_page = new_page(width=1280, locale=locale)
         log_in(settings_page, admin.email, PASSWORD, button=button)
         settings_page.goto("/settings/labels/")
-        check(settings_page, f"{language} Settings → Labels", "main")
+        audit.check(settings_page, f"{language} Settings → Labels", within="main")
         settings_page.goto(f"/settings/labels/{vip.pk}/")
-        check(settings_page, f"{language} Settings → Labels → edit", "main")
+        audit.check(settings_page, f"{language} Settings → Labels → edit", within="main")
 
-    assert not problems, "\n".join(problems)
+    assert not audit.problems, audit.report()
