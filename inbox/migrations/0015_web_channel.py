@@ -4,30 +4,89 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('inbox', '0014_labels_and_saved_views'),
+        ("inbox", "0014_labels_and_saved_views"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='conversation',
-            name='channel',
-            field=models.CharField(choices=[('sms', 'SMS'), ('whatsapp', 'WhatsApp'), ('email', 'E-mail'), ('web', 'Web chat')], max_length=16, verbose_name='channel'),
+            model_name="conversation",
+            name="channel",
+            field=models.CharField(
+                choices=[
+                    ("sms", "SMS"),
+                    ("whatsapp", "WhatsApp"),
+                    ("email", "E-mail"),
+                    ("web", "Web chat"),
+                ],
+                max_length=16,
+                verbose_name="channel",
+            ),
         ),
         migrations.AlterField(
-            model_name='conversationevent',
-            name='kind',
-            field=models.CharField(choices=[('created', 'Conversation started'), ('assigned', 'Assigned'), ('unassigned', 'Unassigned'), ('status', 'Status changed'), ('contact_linked', 'Contact linked'), ('contact_unlinked', 'Contact unlinked'), ('contact_confirmed', 'Contact confirmed'), ('reply_sent', 'Reply sent'), ('delivery_failed', 'Delivery failed'), ('opted_out', 'Opted out of campaigns'), ('opted_in', 'Subscribed to campaigns again'), ('campaign_reply', 'Answer to a campaign'), ('survey_sent', 'Survey sent'), ('survey_answered', 'Survey answered'), ('label_added', 'Label added'), ('label_removed', 'Label removed'), ('web_email_mismatch', 'The visitor signed in with an e-mail address the contact does not have'), ('web_email_left', 'The visitor left an e-mail address for the answer')], max_length=32),
+            model_name="conversationevent",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("created", "Conversation started"),
+                    ("assigned", "Assigned"),
+                    ("unassigned", "Unassigned"),
+                    ("status", "Status changed"),
+                    ("contact_linked", "Contact linked"),
+                    ("contact_unlinked", "Contact unlinked"),
+                    ("contact_confirmed", "Contact confirmed"),
+                    ("reply_sent", "Reply sent"),
+                    ("delivery_failed", "Delivery failed"),
+                    ("opted_out", "Opted out of campaigns"),
+                    ("opted_in", "Subscribed to campaigns again"),
+                    ("campaign_reply", "Answer to a campaign"),
+                    ("survey_sent", "Survey sent"),
+                    ("survey_answered", "Survey answered"),
+                    ("label_added", "Label added"),
+                    ("label_removed", "Label removed"),
+                    (
+                        "web_email_mismatch",
+                        "The visitor signed in with an e-mail address the contact does not have",
+                    ),
+                    ("web_email_left", "The visitor left an e-mail address for the answer"),
+                ],
+                max_length=32,
+            ),
         ),
         migrations.AlterField(
-            model_name='inboxchannel',
-            name='kind',
-            field=models.CharField(choices=[('sms', 'SMS'), ('whatsapp', 'WhatsApp'), ('email', 'E-mail'), ('web', 'Web chat')], max_length=16, verbose_name='channel'),
+            model_name="inboxchannel",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("sms", "SMS"),
+                    ("whatsapp", "WhatsApp"),
+                    ("email", "E-mail"),
+                    ("web", "Web chat"),
+                ],
+                max_length=16,
+                verbose_name="channel",
+            ),
         ),
         migrations.AlterField(
-            model_name='inboxevent',
-            name='kind',
-            field=models.CharField(choices=[('created', 'Inbox created'), ('updated', 'Name or mode changed'), ('member_added', 'Member added'), ('role_changed', 'Role changed'), ('member_removed', 'Member removed'), ('channel_added', 'Channel added'), ('channel_removed', 'Channel removed'), ('campaign_settings_changed', 'Campaign settings changed'), ('template_created', 'Template created'), ('template_updated', 'Template changed'), ('template_deleted', 'Template deleted'), ('web_chat_changed', 'Web chat settings changed'), ('web_chat_secret_rotated', 'Web chat identity secret renewed')], max_length=32),
+            model_name="inboxevent",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("created", "Inbox created"),
+                    ("updated", "Name or mode changed"),
+                    ("member_added", "Member added"),
+                    ("role_changed", "Role changed"),
+                    ("member_removed", "Member removed"),
+                    ("channel_added", "Channel added"),
+                    ("channel_removed", "Channel removed"),
+                    ("campaign_settings_changed", "Campaign settings changed"),
+                    ("template_created", "Template created"),
+                    ("template_updated", "Template changed"),
+                    ("template_deleted", "Template deleted"),
+                    ("web_chat_changed", "Web chat settings changed"),
+                    ("web_chat_secret_rotated", "Web chat identity secret renewed"),
+                ],
+                max_length=32,
+            ),
         ),
     ]
