@@ -192,8 +192,10 @@ def serve_fake_twilio(log_path: Path) -> int:
     log = log_path.open("w", buffering=1)
 
     class Logging(FakeTwilio):
-        def _record(self, form: dict[str, str], *, accepted: bool) -> None:
-            super()._record(form, accepted=accepted)
+        def _record(
+            self, form: dict[str, str], *, accepted: bool, media: list[str] | None = None
+        ) -> None:
+            super()._record(form, accepted=accepted, media=media)
             with self._lock:
                 log.write(f"{time.monotonic():.6f}\t{int(accepted)}\t{form.get('To', '')}\n")
             with self._lock:  # the fake keeps every form; this process needs none of them

@@ -194,7 +194,9 @@ def test_consent_alone_makes_no_visitor_in_chat_only_mode(widget):
 
 def poller_query(answer) -> str:
     """What the poller asks with next: its stamps, what it watches, the time of its answer."""
-    return html.unescape(re.search(r'/thread/\?([^"]*)"', answer.text).group(1))
+    found = re.search(r'/thread/\?([^"]*)"', answer.text)
+    assert found, answer.text
+    return html.unescape(found.group(1))
 
 
 def settled_query(visitor) -> str:
