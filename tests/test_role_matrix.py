@@ -45,6 +45,18 @@ PUBLIC = {
     # A signed per-invitation token: the public survey page (GET shows, only POST records).
     "survey_answer:answer",
     "survey_answer:answer_score",
+    # The web chat widget on a customer's website: no log-in; every request is checked against
+    # the widget's allowed origins and carries the visitor's token (tests/test_webchat_*.py,
+    # tests/test_journey_ingest.py).
+    "webchat:loader",
+    "webchat:chat",
+    "webchat:hello",
+    "webchat:thread",
+    "webchat:send",
+    "webchat:email",
+    "webchat:identify",
+    "webchat:attachment",
+    "journey_widget:page_views",
     # A bearer token is the authority of /metrics (tests/test_observability_metrics.py), and
     # browsers post CSP violation reports without a session (tests/test_observability_csp.py).
     "metrics",

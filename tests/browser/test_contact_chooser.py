@@ -56,7 +56,9 @@ def test_an_sms_from_a_shared_landline_lets_the_agent_choose_and_go_back(
     sales, family, histories, alice, new_page, screenshot
 ):
     _greta, paul, _lina = family
-    conversation = inbound(sales, address="030 1234567", body="Hallo, hier ist Familie Sommer.")
+    conversation = inbound(
+        sales, address="030 1234567", body="Hallo, hier ist Familie Sommer."
+    ).conversation
     page = new_page(width=1280)
     log_in(page, alice.email, PASSWORD)
 
@@ -102,7 +104,7 @@ def test_an_sms_from_a_shared_landline_lets_the_agent_choose_and_go_back(
 
 
 def test_the_chooser_fits_a_phone(sales, family, histories, alice, new_page, screenshot):
-    conversation = inbound(sales, address=LANDLINE, body="Hallo?")
+    conversation = inbound(sales, address=LANDLINE, body="Hallo?").conversation
     page = new_page(width=390, height=844)
     log_in(page, alice.email, PASSWORD)
 
@@ -149,7 +151,7 @@ def test_the_chooser_holds_german_and_longer_labels(
 ):
     alice.language = "de"
     alice.save(update_fields=["language"])
-    conversation = inbound(sales, address=LANDLINE, body="Hallo?")
+    conversation = inbound(sales, address=LANDLINE, body="Hallo?").conversation
     page = new_page(locale="de-DE", width=width, height=height)
     log_in(page, alice.email, PASSWORD, button="Anmelden")
 

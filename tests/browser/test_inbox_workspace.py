@@ -92,7 +92,9 @@ def test_a_manager_reassigns_through_the_workspace(inbox, alice, max_manager, ne
     log_in(page, max_manager.email, PASSWORD)
     page.goto(f"/inbox/c/{conversation.pk}/")
 
-    page.get_by_label("Assign to").select_option(label="Alice Agent")
+    page.get_by_role("region", name="Conversation", exact=True).get_by_label(
+        "Assign to"
+    ).select_option(label="Alice Agent")
     page.locator(".assign-form").get_by_role("button", name="Assign").click()
 
     expect(page.locator("#conversation-header")).to_contain_text("Assigned to Alice Agent")
