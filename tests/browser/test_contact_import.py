@@ -32,18 +32,24 @@ def watch_progress(page, until_status: str, budget: float = 60) -> list[int]:
     """The progress bar's values while the panel polls, until its status is `until_status`."""
     seen: list[int] = []
     deadline = time.monotonic() + budget
-    panel = page.locator("#import-panel")
+    # One read of the page for both values: the poll may swap the panel between two reads,
+    # and a locator read of a bar that has just gone waits for it until it times out.
+    read = """() => {
+        const panel = document.getElementById("import-panel");
+        const bar = document.getElementById("import-progress-bar");
+        return [panel && panel.dataset.status, bar && bar.dataset.percent];
+    }"""
+    status = None
     while time.monotonic() < deadline:
-        status = panel.get_attribute("data-status")
-        bar = page.locator("#import-progress-bar")
-        if bar.count():
-            value = int(bar.get_attribute("data-percent") or 0)
+        status, percent = page.evaluate(read)
+        if percent is not None:
+            value = int(percent or 0)
             if not seen or seen[-1] != value:
                 seen.append(value)
         if status == until_status:
             return seen
         page.wait_for_timeout(150)
-    raise AssertionError(f"still {panel.get_attribute('data-status')} after {budget} s: {seen}")
+    raise AssertionError(f"still {status} after {budget} s: {seen}")
 
 
 def test_a_manager_imports_a_csv_and_watches_the_progress_bar(
