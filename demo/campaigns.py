@@ -37,6 +37,8 @@ from inbox.models import Inbox
 MANAGER = "manager@nordlicht.example"
 SERVICE, SALES = "Kundenservice", "Vertrieb"
 ALWAYS = {"window_days": [0, 1, 2, 3, 4, 5, 6]}
+# Rows per INSERT (and per fetch) when the demo writes consents for every identity.
+CHUNK = 5_000
 
 
 @transaction.atomic
@@ -97,12 +99,14 @@ def seed_campaigns(inboxes: dict[str, Inbox]) -> int:
 
 
 def _consents(rng: random.Random, now: datetime.datetime) -> None:
-    rows = []
+    rows: list[Consent] = []
     # Unknown senders (ephemeral contacts) have given no consent.
     identities = Identity.objects.filter(kind__in=["phone", "email"]).exclude(
         contact__kind=ContactKind.EPHEMERAL
     )
-    for identity in identities.order_by("id"):
+    # In batches: with a million synthetic contacts (seed_demo --contacts) there are over a
+    # million consents, too many for one statement or one list in memory.
+    for identity in identities.order_by("id").only("id", "kind").iterator(chunk_size=CHUNK):
         if rng.random() < 0.3:
             continue
         purpose = Purpose.MARKETING_SMS if identity.kind == "phone" else Purpose.MARKETING_EMAIL
@@ -117,6 +121,9 @@ def _consents(rng: random.Random, now: datetime.datetime) -> None:
                 at=timezone.now() - timedelta(days=rng.randrange(30, 400)),
             )
         )
+        if len(rows) >= CHUNK:
+            Consent.objects.bulk_create(rows)
+            rows = []
     Consent.objects.bulk_create(rows)
 
 
