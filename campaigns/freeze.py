@@ -24,7 +24,7 @@ import logging
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Exists, Min, OuterRef, Q
+from django.db.models import Exists, Max, Min, OuterRef, Q
 from django.utils import timezone
 
 from accounts.models import Organisation
@@ -101,8 +101,11 @@ def _heartbeat(campaign: Campaign) -> None:
 
 def _insert(campaign: Campaign) -> None:
     contacts = audience.contacts_for(campaign)
-    bounds = contacts.order_by().values_list("pk", flat=True)
-    lowest, highest = bounds.order_by("pk").first(), bounds.order_by("-pk").first()
+    # One scan for both ends: `ORDER BY id DESC LIMIT 1` walks the primary key from the top
+    # and tests the audience's filter on every contact it passes, which at a million contacts
+    # and a selective filter (a tag the newest contacts lack) took over 10 s.
+    bounds = contacts.order_by().aggregate(lowest=Min("pk"), highest=Max("pk"))
+    lowest, highest = bounds["lowest"], bounds["highest"]
     if lowest is None or highest is None:
         return
     kinds = KINDS_OF_CHANNEL.get(campaign.channel, ["phone"])
