@@ -58,13 +58,11 @@ class Command(BaseCommand):
             )
         created_users = seed_organisation_and_users()
         # Contacts before conversations: the hand-made ones write from the demo contacts, the
-        # synthetic ones from any contact's address.
+        # synthetic ones (generated last) from any contact's address.
         mark = _last_contact_id()
         created = seed_demo_contacts()
         story = list(Contact.objects.filter(id__gt=mark).values_list("id", flat=True))
         self.stdout.write(f"Demo contacts ready ({created} new).")
-        if options["contacts"]:
-            generate_contacts(options["contacts"], stdout=self.stdout)
         inboxes = seed_inboxes()
         mark = _last_contact_id()
         created = seed_conversations(inboxes)
@@ -77,6 +75,10 @@ class Command(BaseCommand):
         # times of their story, before the synthetic volume joins them.
         if created:
             settle_contact_times(story)
+        # The synthetic volume after the story: the demo campaigns, consents and surveys are
+        # about the demo's own contacts, not a million generated ones.
+        if options["contacts"]:
+            generate_contacts(options["contacts"], stdout=self.stdout)
         if options["conversations"]:
             generate_conversations(
                 options["conversations"],
