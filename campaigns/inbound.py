@@ -53,6 +53,16 @@ ANSWERS_WITHIN = timedelta(hours=72)
 LANGUAGES = ("en", "de", "sv")
 
 
+def on_inbounds(messages: list[Message]) -> None:
+    """on_inbound for a batch of newly stored messages (inbox.hooks' batch form): only the
+    messages that are a keyword cost anything more than the check."""
+    for message in messages:
+        if message.direction == Direction.INBOUND and match_keyword(
+            message.conversation.inbox, message.body
+        ):
+            on_inbound(message)
+
+
 def on_inbound(message: Message) -> None:
     """Act on `message` when it is one of its inbox's keywords (see the module docstring)."""
     if message.direction != Direction.INBOUND:

@@ -21,6 +21,36 @@ from inbox.models import ConversationEvent, DeliveryStatus, Direction, Message
 REPLIED_WITHIN = timedelta(hours=72)
 
 
+def on_replies(messages: list[Message]) -> None:
+    """on_reply for a batch of newly stored messages (inbox.hooks' batch form): one query
+    asks whether any of their senders got a campaign message within 72 hours unanswered,
+    and on_reply runs only for those senders' messages."""
+    senders: dict[int, list[Message]] = {}
+    for message in messages:
+        if message.direction != Direction.INBOUND:
+            continue
+        conversation = message.conversation
+        identity = identity_for_channel(
+            conversation.channel, conversation.address, fallback=conversation.identity
+        )
+        if identity is not None:
+            senders.setdefault(identity.pk, []).append(message)
+    if not senders:
+        return
+    times = [message.created_at for found in senders.values() for message in found]
+    answered = set(
+        CampaignRecipient.objects.filter(
+            identity_id__in=list(senders),
+            sent_at__gte=min(times) - REPLIED_WITHIN,
+            sent_at__lte=max(times),
+            replied_at__isnull=True,
+        ).values_list("identity_id", flat=True)
+    )
+    for identity_id in sorted(answered):
+        for message in senders[identity_id]:
+            on_reply(message)
+
+
 def on_reply(message: Message) -> None:
     if message.direction != Direction.INBOUND:
         return

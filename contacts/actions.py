@@ -133,47 +133,6 @@ def _attach_identity(contact: Contact, *, kind: str, value: str, source: str) ->
 
 
 @transaction.atomic
-def create_ephemeral_contact(*, kind: str, value: str, normalised: str) -> Identity:
-    """The contact of an unknown sender (ephemeral: it expires unless someone keeps it),
-    created by an inbound message that matched nobody; returns its identity. Raises
-    IdentityTaken when a concurrent first message from the same sender created one a moment
-    ago (nothing is created then)."""
-    contact = Contact.objects.create(
-        kind=ContactKind.EPHEMERAL,
-        expires_at=timezone.now() + timedelta(days=settings.EPHEMERAL_CONTACT_DAYS),
-    )
-    try:
-        with transaction.atomic():
-            identity = Identity.objects.create(
-                contact=contact,
-                kind=kind,
-                value=value.strip(),
-                normalised=normalised,
-                source=IdentitySource.INBOUND,
-            )
-    except IntegrityError:
-        # The unshared address's one row, stored by the concurrent first message.
-        raise IdentityTaken(holders(kind, normalised)[0]) from None
-    _event(contact, ContactEvent.Kind.CREATED, None, contact_kind=ContactKind.EPHEMERAL)
-    emit(Organisation.SINGLETON_ID, "contact.created", {"contact": contact.pk}, personal=True)
-    return identity
-
-
-# An identity or contact seen again within this long keeps the time it has: a burst of
-# messages from one sender writes it once.
-ACTIVITY_RESOLUTION = timedelta(minutes=1)
-
-
-def record_activity(identity: Identity, at: Any) -> None:
-    """The sender of an inbound message was active at `at`: their identity's last_seen_at
-    and their contact's last_activity_at move forward (the contacts list sorts by it)."""
-    if identity.last_seen_at is None or identity.last_seen_at < at - ACTIVITY_RESOLUTION:
-        Identity.objects.filter(pk=identity.pk).update(last_seen_at=at)
-    contact = identity.contact
-    if contact.last_activity_at is None or contact.last_activity_at < at - ACTIVITY_RESOLUTION:
-        Contact.objects.filter(pk=contact.pk).update(last_activity_at=at)
-
-
 @transaction.atomic
 def add_identity(contact: Contact, *, kind: str, value: str, actor: Any) -> Identity:
     """Add an identifier to `contact`. Raises ValidationError (malformed) or IdentityTaken."""

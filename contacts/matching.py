@@ -1,8 +1,10 @@
 """Finding the contact for an address: one indexed lookup, three outcomes (DESIGN.md §4)."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 
 from contacts.identities import CHANNEL_KINDS, normalise
 from contacts.models import Contact, Identity
@@ -41,27 +43,61 @@ def match_contacts(channel: str, address: str) -> Match:
     Exact equality on (kind, normalised) uses the unique index: never a LIKE. Raises
     ValidationError for an address that cannot be normalised (a malformed number).
     """
-    kinds = CHANNEL_KINDS.get(channel, (channel,))
-    normalised = normalise(kinds[0], address)
+    found = match_many([(channel, address)])[(channel, address)]
+    if isinstance(found, ValidationError):
+        raise found
+    return found
+
+
+def normalised_sender(channel: str, address: str) -> str:
+    """The address as matching compares it on `channel`; raises ValidationError when
+    malformed."""
+    return normalise(CHANNEL_KINDS.get(channel, (channel,))[0], address)
+
+
+def match_many(
+    senders: Iterable[tuple[str, str]],
+) -> dict[tuple[str, str], Match | ValidationError]:
+    """match_contacts for many (channel, address) pairs in one query (a batch of inbound
+    messages); a malformed address maps to its ValidationError instead of raising."""
+    results: dict[tuple[str, str], Match | ValidationError] = {}
+    wanted: dict[tuple[str, str], tuple[tuple[str, ...], str]] = {}
+    for channel, address in senders:
+        kinds = CHANNEL_KINDS.get(channel, (channel,))
+        try:
+            wanted[(channel, address)] = (kinds, normalised_sender(channel, address))
+        except ValidationError as invalid:
+            results[(channel, address)] = invalid
+    if not wanted:
+        return results
+    by_kinds: dict[tuple[str, ...], set[str]] = {}
+    for kinds, normalised in wanted.values():
+        by_kinds.setdefault(kinds, set()).add(normalised)
+    condition = Q()
+    for kinds, values in by_kinds.items():
+        condition |= Q(kind__in=kinds, normalised__in=sorted(values))
     # One query: the identities with their (not merged-away) contacts, newest contact first.
     rows = (
-        Identity.objects.filter(
-            kind__in=kinds, normalised=normalised, contact__merged_into__isnull=True
-        )
+        Identity.objects.filter(condition, contact__merged_into__isnull=True)
         .select_related("contact")
         .order_by("-contact__last_activity_at", "-contact_id", "id")
     )
-    identities: dict[int, Identity] = {}
-    for identity in rows:
-        identities.setdefault(identity.contact_id, identity)
-    contacts = [identity.contact for identity in identities.values()]
-    return Match(
-        channel=channel,
-        address=address,
-        normalised=normalised,
-        contacts=contacts,
-        identities=identities,
-    )
+    by_value: dict[str, list[Identity]] = {}
+    for row in rows:
+        by_value.setdefault(row.normalised, []).append(row)
+    for key, (kinds, normalised) in wanted.items():
+        identities: dict[int, Identity] = {}
+        for identity in by_value.get(normalised, []):
+            if identity.kind in kinds:
+                identities.setdefault(identity.contact_id, identity)
+        results[key] = Match(
+            channel=key[0],
+            address=key[1],
+            normalised=normalised,
+            contacts=[identity.contact for identity in identities.values()],
+            identities=identities,
+        )
+    return results
 
 
 def try_match(channel: str, address: str) -> Match | None:

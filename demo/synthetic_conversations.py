@@ -15,10 +15,10 @@ from django.utils import timezone
 from contacts.models import Identity
 from demo.inbox import CHANNEL_OF_KIND, PROVIDER, SCENARIOS, seed_inboxes
 from demo.synthetic_contacts import generate_contacts
+from inbox.actions import next_numbers
 from inbox.language import guess_language
 from inbox.models import (
     Conversation,
-    Counter,
     DeliveryStatus,
     Inbox,
     Membership,
@@ -49,7 +49,7 @@ def generate_conversations(
     distributed, at least one), spread over the last year, in the demo inboxes, from
     existing contacts' addresses (a few thousand synthetic contacts are generated first
     when there are none). About 70% are resolved, 10% pending and 20% open, half of those
-    assigned. Numbers come from the conversation Counter, bumped once by `count`. COPY on
+    assigned. Numbers come from inbox.actions.next_numbers, taken once for all. COPY on
     PostgreSQL, bulk_create elsewhere; no events. Returns (conversations, messages)."""
     inboxes = list(seed_inboxes().values())
     members = {
@@ -57,7 +57,7 @@ def generate_conversations(
         for inbox in inboxes
     }
     senders = _bulk_senders(count)
-    first_number = _reserve_numbers(count)
+    numbers = next_numbers(count)
     texts = [turn for scenario in SCENARIOS for turns in scenario[3].values() for turn in turns]
     inbound = [text for text in texts if not text.startswith(">")]
     outbound = [text[1:] for text in texts if text.startswith(">")]
@@ -65,14 +65,14 @@ def generate_conversations(
     added = messages = 0
     while added < count:
         size = min(BATCH, count - added)
-        rng = random.Random(first_number + added)  # noqa: S311 - demo data, not secrets
+        rng = random.Random(numbers[added])  # noqa: S311 - demo data, not secrets
         with transaction.atomic():
             ids = reserve_ids(Conversation, size)
             conversations, rows = [], []
             for offset, conversation_id in enumerate(ids):
                 inbox = inboxes[rng.randrange(len(inboxes))]
                 conversation, thread = _synthetic_conversation(
-                    rng, conversation_id, first_number + added + offset, inbox,
+                    rng, conversation_id, numbers[added + offset], inbox,
                     members[inbox.pk], rng.choice(senders), messages_per, now, inbound, outbound,
                 )  # fmt: skip
                 conversations.append(conversation)
@@ -158,17 +158,6 @@ def _bulk_senders(count: int) -> list[tuple[int, int, str, str]]:
         generate_contacts(min(wanted, 20_000) - len(rows))
         return _bulk_senders(count) if Identity.objects.exists() else []
     return [(contact, pk, CHANNEL_OF_KIND[kind], value) for contact, pk, kind, value in rows]
-
-
-@transaction.atomic
-def _reserve_numbers(count: int) -> int:
-    """Bump the conversation counter once by `count`; returns the first number reserved."""
-    Counter.objects.get_or_create(name="conversation")
-    counter = Counter.objects.select_for_update().get(name="conversation")
-    first = counter.value + 1
-    counter.value += count
-    counter.save(update_fields=["value"])
-    return first
 
 
 def _insert(conversations: list[tuple[Any, ...]], messages: list[tuple[Any, ...]]) -> None:

@@ -25,14 +25,22 @@ from django.db import transaction
 logger = logging.getLogger("switchboard.hooks")
 
 InboundHook = Callable[[Any], None]
+InboundBatchHook = Callable[[list[Any]], None]
 INBOUND_HOOKS: list[InboundHook] = []
+# A hook's form for many messages at once (a routed batch of stored events): the batch then
+# costs the hook a fixed number of queries, not some per message.
+INBOUND_BATCH_HOOKS: dict[InboundHook, InboundBatchHook] = {}
 
 
-def register_inbound(hook: InboundHook) -> None:
+def register_inbound(hook: InboundHook, *, many: InboundBatchHook | None = None) -> None:
     """Call `hook(message)` for every newly stored inbound message, after the hooks
-    registered before it. Call from AppConfig.ready(); registering twice changes nothing."""
+    registered before it; with `many`, run_inbound_many calls `many(messages)` once instead,
+    which must do what `hook` does for each. Call from AppConfig.ready(); registering twice
+    changes nothing."""
     if hook not in INBOUND_HOOKS:
         INBOUND_HOOKS.append(hook)
+    if many is not None:
+        INBOUND_BATCH_HOOKS[hook] = many
 
 
 def run_inbound(message: Any) -> None:
@@ -42,11 +50,35 @@ def run_inbound(message: Any) -> None:
     message stays stored — losing a customer's message to a bug in what follows it would be
     worse than missing the follow-up (an agent still sees the message and can act on it)."""
     for hook in INBOUND_HOOKS:
-        try:
-            with transaction.atomic():
-                hook(message)
-        except Exception:
-            logger.exception("inbound hook %s failed on message %s", hook.__qualname__, message.pk)
+        _run_one(hook, message)
+
+
+def run_inbound_many(messages: list[Any]) -> None:
+    """run_inbound for many messages, oldest first: each hook over all of them before the
+    next hook. A hook's batch form runs in one savepoint; when it fails, it is undone and
+    the hook runs again message by message, each in its own savepoint as in run_inbound."""
+    if len(messages) == 1:
+        run_inbound(messages[0])
+        return
+    for hook in INBOUND_HOOKS if messages else []:
+        many = INBOUND_BATCH_HOOKS.get(hook)
+        if many is not None:
+            try:
+                with transaction.atomic():
+                    many(messages)
+                continue
+            except Exception:
+                logger.exception("inbound hook %s failed on a batch", hook.__qualname__)
+        for message in messages:
+            _run_one(hook, message)
+
+
+def _run_one(hook: InboundHook, message: Any) -> None:
+    try:
+        with transaction.atomic():
+            hook(message)
+    except Exception:
+        logger.exception("inbound hook %s failed on message %s", hook.__qualname__, message.pk)
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ enqueue after commit (`enqueue_delivery`, …), and inbox.inbound and the channe
 actions — importing them here at the top would close that cycle."""
 
 import logging
+import time
 
 from celery import shared_task
 
@@ -32,21 +33,21 @@ def enqueue_inbound(event_id: int) -> None:
 
 @shared_task
 def process_inbound(event_id: int) -> None:
-    """Turn a stored provider event into a message in its inbox, then fetch its media; then
-    the same for other events waiting (a burst), each on its own: one that fails is logged
-    and left for its own task and the sweeper."""
+    """Route a stored provider event into its inbox, in a batch with other events waiting (a
+    burst costs one transaction per batch, not per message), then fetch their media; keep
+    routing batches while events wait, for a bounded time. An event another task routes
+    meanwhile is skipped, so its own task later finds nothing to do."""
     from inbox import inbound
 
-    for attachment_id in inbound.process(event_id):
-        enqueue_attachment_fetch(attachment_id)
-    for other in inbound.waiting():
-        try:
-            for attachment_id in inbound.process(other):
-                enqueue_attachment_fetch(attachment_id)
-        except Exception:
-            logger.exception(
-                "inbound event %s could not be routed along; its own task retries", other
-            )
+    deadline = time.monotonic() + inbound.DRAIN_SECONDS
+    first: int | None = event_id
+    while True:
+        routed = inbound.route_batch(first=first)
+        for attachment_id in routed.attachments:
+            enqueue_attachment_fetch(attachment_id)
+        first = None
+        if routed.claimed < inbound.BATCH or time.monotonic() > deadline:
+            return
 
 
 @shared_task

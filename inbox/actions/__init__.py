@@ -3,7 +3,8 @@ the world). Each action is keyword-only, atomic, checks the actor's right itself
 an event row (`ConversationEvent.objects.record`, `InboxEvent.objects.record`); tasks are
 enqueued only after commit.
 
-- receiving: `receive_message`, the one way an inbound message is stored, for every channel;
+- receiving: `receive_message`, the one way an inbound message is stored, for every channel
+  (`receive_messages` for a routed batch of them);
 - conversations: reply and retry, comments, status, read markers, and `queue_outbound`, the
   one path every outbound message takes;
 - assignment: assign, unassign, routing mode's next conversation;
@@ -17,13 +18,20 @@ from inbox.actions.conversations import (
     add_comment,
     mark_read,
     next_number,
+    next_numbers,
     preview,
     queue_outbound,
     reply,
     retry,
     set_status,
 )
-from inbox.actions.receiving import IncomingFile, IncomingMessage, Received, receive_message
+from inbox.actions.receiving import (
+    IncomingFile,
+    IncomingMessage,
+    Received,
+    receive_message,
+    receive_messages,
+)
 
 __all__ = [
     "MAX_BODY",
@@ -33,9 +41,11 @@ __all__ = [
     "add_comment",
     "mark_read",
     "next_number",
+    "next_numbers",
     "preview",
     "queue_outbound",
     "receive_message",
+    "receive_messages",
     "reply",
     "retry",
     "set_status",

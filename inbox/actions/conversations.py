@@ -16,6 +16,7 @@ from inbox.access import rights_in
 from inbox.hooks import run_status_change
 from inbox.language import guess_language
 from inbox.models import (
+    CONVERSATION_NUMBERS,
     Attachment,
     Comment,
     Conversation,
@@ -37,21 +38,36 @@ PREVIEW_LENGTH = 140
 
 
 def next_number() -> int:
-    """The next conversation number; the counter row stays locked until the caller's
-    transaction ends, so numbers are unique and never reused."""
-    table = connection.ops.quote_name(Counter._meta.db_table)
+    """The next conversation number (unique, increasing; a rolled-back one is not reused)."""
+    return next_numbers(1)[0]
+
+
+def next_numbers(count: int) -> list[int]:
+    """`count` new conversation numbers, in increasing order, in one statement. PostgreSQL
+    takes them from a sequence, which locks nothing: routing workers creating conversations
+    at the same moment do not wait for each other's commits. Elsewhere (SQLite) the counter
+    row hands them out and stays locked until the caller's transaction ends."""
+    if count < 1:
+        return []
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(%s) FROM generate_series(1, %s)", [CONVERSATION_NUMBERS, count]
+            )
+            return sorted(int(value) for (value,) in cursor.fetchall())
+        table = connection.ops.quote_name(Counter._meta.db_table)
         # One statement where the row exists (every time but the first).
         cursor.execute(
-            f"UPDATE {table} SET value = value + 1 WHERE name = %s RETURNING value",  # noqa: S608
-            ["conversation"],
+            f"UPDATE {table} SET value = value + %s WHERE name = %s RETURNING value",  # noqa: S608
+            [count, "conversation"],
         )
         row = cursor.fetchone()
-    if row is not None:
-        return int(row[0])
-    Counter.objects.get_or_create(name="conversation")
-    Counter.objects.filter(name="conversation").update(value=F("value") + 1)
-    return Counter.objects.get(name="conversation").value
+    if row is None:
+        Counter.objects.get_or_create(name="conversation")
+        Counter.objects.filter(name="conversation").update(value=F("value") + count)
+        row = (Counter.objects.get(name="conversation").value,)
+    last = int(row[0])
+    return list(range(last - count + 1, last + 1))
 
 
 def preview(body: str) -> str:

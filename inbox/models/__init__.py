@@ -1,6 +1,7 @@
 """The inbox's models, one module per topic; everything is importable from `inbox.models`."""
 
 from inbox.models.conversations import (
+    CONVERSATION_NUMBERS,
     Comment,
     ContactState,
     Conversation,
@@ -38,6 +39,7 @@ from inbox.models.messages import (
 )
 
 __all__ = [
+    "CONVERSATION_NUMBERS",
     "AgentCapacity",
     "Attachment",
     "Channel",

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from contacts.models import Contact, Identity
 from inbox.models.inboxes import Channel, Inbox, InboxChannel, Membership
 from lib import stamps
+from lib.bulk import update_each
 
 
 class ConversationStatus(models.TextChoices):
@@ -27,9 +28,15 @@ class ContactState(models.TextChoices):
     UNLINKED = "unlinked", _("No contact")
 
 
+# On PostgreSQL conversation numbers come from this sequence (migration 0016), which
+# locks nothing; the Counter row below is SQLite's (inbox.actions.next_numbers).
+CONVERSATION_NUMBERS = "inbox_conversation_number_seq"
+
+
 class Counter(models.Model):
-    """A named, gap-tolerant sequence (conversation numbers). Incremented under a row lock
-    inside the transaction that uses the number, so two webhooks never share one."""
+    """A named, gap-tolerant sequence (conversation numbers where there is no PostgreSQL
+    sequence). Incremented under a row lock inside the transaction that uses the number,
+    so two webhooks never share one."""
 
     name = models.CharField(max_length=50, unique=True)
     value = models.PositiveBigIntegerField(default=0)
@@ -67,6 +74,20 @@ class ConversationQuerySet(models.QuerySet["Conversation"]):
             own = [conversation_stamp_key(pk) for pk, _inbox_id in rows]
             stamps.bump_on_commit([*inbox_stamp_keys(inbox_ids), *own])
         return updated
+
+    def touch_each(self, conversations: list["Conversation"], fields: list[str]) -> None:
+        """touch() for loaded conversations whose `fields` the caller changed in memory, each
+        to its own values (a routed batch of messages): one UPDATE for all of them, and
+        their inboxes' and own stamps once the transaction commits."""
+        if not conversations:
+            return
+        now = timezone.now()
+        for conversation in conversations:
+            conversation.updated_at = now
+        update_each(conversations, [*fields, "updated_at"])
+        inbox_ids = {conversation.inbox_id for conversation in conversations}
+        own = [conversation_stamp_key(conversation.pk) for conversation in conversations]
+        stamps.bump_on_commit([*inbox_stamp_keys(inbox_ids), *own])
 
     def visible_to(self, user: Any) -> "ConversationQuerySet":
         """Conversations of the user's inboxes; everything for holders of
