@@ -7,7 +7,10 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
+        from accounts.permissions import connect_grant_signals
         from accounts.settings_sections import Section, is_admin, register_settings_section
+
+        connect_grant_signals()
 
         register_settings_section(
             Section(

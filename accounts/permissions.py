@@ -4,13 +4,20 @@ Each right is its own Django permission (seed 004's list), so a user can be gran
 right through Django's user permissions; the role gives the defaults. Admins hold everything.
 """
 
+import logging
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
+from django.core.cache import cache
 from django.db.models import Q
+from django.db.models.signals import m2m_changed, post_delete
 
 from accounts.models import Role
+from lib import stamps
+
+logger = logging.getLogger(__name__)
 
 AGENT_PERMISSIONS = frozenset(
     {
@@ -50,18 +57,70 @@ class RolePermissionBackend:
         return user.is_active and user.role == Role.ADMIN
 
 
+# Every change of a grant (a user's rights or groups, a group's rights) moves this stamp
+# (connect_grant_signals); a user's granted rights are kept in the cache until it moves, for
+# at most GRANTS_SECONDS in case a change slipped past the signals (a raw UPDATE).
+GRANTS_STAMP = "permission-grants"
+GRANTS_SECONDS = 300
+
+
 class GrantedPermissionBackend(ModelBackend):
     """Django's ModelBackend (log-in by e-mail and password, rights granted to one user or a
-    group), reading a user's granted rights in one query instead of two. Listed after
-    RolePermissionBackend, so a right that comes with the role costs no query at all."""
+    group), reading a user's granted rights in one query instead of two, kept in the cache
+    between requests. Listed after RolePermissionBackend, so a right that comes with the
+    role costs no query at all, and one granted beyond it none while the grants are
+    unchanged."""
 
     def get_all_permissions(self, user_obj: Any, obj: Any = None) -> set[str]:
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
             return set()
         if not hasattr(user_obj, "_perm_cache"):
-            granted = Permission.objects.all()
-            if not user_obj.is_superuser:
-                granted = granted.filter(Q(user=user_obj) | Q(group__user=user_obj))
-            rows = granted.values_list("content_type__app_label", "codename").order_by()
-            user_obj._perm_cache = {f"{app}.{codename}" for app, codename in rows.distinct()}
+            user_obj._perm_cache = _cached_grants(user_obj)
         return user_obj._perm_cache
+
+
+def _cached_grants(user: Any) -> set[str]:
+    key, stamp_key = f"granted-permissions:{user.pk}", stamps.PREFIX + GRANTS_STAMP
+    try:
+        found = cache.get_many([key, stamp_key])
+    except Exception:
+        return _granted(user)
+    stamp = found.get(stamp_key, stamps.MISSING)
+    entry = found.get(key)
+    if entry is not None and entry[:2] == (stamp, user.is_superuser):
+        return set(entry[2])
+    granted = _granted(user)
+    try:
+        cache.set(key, (stamp, user.is_superuser, frozenset(granted)), GRANTS_SECONDS)
+    except Exception:
+        logger.warning("Cache unavailable; the granted rights of %s are not kept", user.pk)
+    return granted
+
+
+def _granted(user: Any) -> set[str]:
+    granted = Permission.objects.all()
+    if not user.is_superuser:
+        granted = granted.filter(Q(user=user) | Q(group__user=user))
+    rows = granted.values_list("content_type__app_label", "codename").order_by()
+    return {f"{app}.{codename}" for app, codename in rows.distinct()}
+
+
+def _grants_changed(**kwargs: Any) -> None:
+    # Now, so this transaction's own later checks see the change, and again after commit, so
+    # rights read by another request in between are not kept under the new stamp.
+    stamps.bump([GRANTS_STAMP])
+    stamps.bump_on_commit([GRANTS_STAMP])
+
+
+def connect_grant_signals() -> None:
+    """Move GRANTS_STAMP whenever a right is granted or taken, to a user or a group, or a
+    user joins or leaves a group (called from AccountsConfig.ready())."""
+    user_model = get_user_model()
+    for through in (
+        user_model.user_permissions.through,
+        user_model.groups.through,
+        Group.permissions.through,
+    ):
+        m2m_changed.connect(_grants_changed, sender=through, dispatch_uid=f"grants-{through}")
+    for model in (Group, Permission):
+        post_delete.connect(_grants_changed, sender=model, dispatch_uid=f"grants-{model}")

@@ -11,6 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -87,6 +88,20 @@ class ConversationLabel(models.Model):
         return f"{self.label_id} on {self.conversation_id}"
 
 
+class SavedViewQuerySet(models.QuerySet["SavedView"]):
+    def cached_for(self, user_id: int) -> list["SavedView"]:
+        """The user's views by name, from the request's memo or the cache (the list and
+        every full thread page show them); forgotten whenever one of them changes."""
+        return cached(
+            saved_views_key(user_id),
+            lambda: list(SavedView.objects.filter(user_id=user_id).order_by(Lower("name"), "id")),
+        )
+
+
+def saved_views_key(user_id: int) -> str:
+    return f"saved-views:{user_id}"
+
+
 class SavedView(models.Model):
     """A user's named list filter ("my open WhatsApp"): the query string of
     inbox.list.ListFilters as a dict. Opening it applies the filters to the conversations
@@ -99,6 +114,8 @@ class SavedView(models.Model):
     filters = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
+    objects: Any = SavedViewQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("saved view")
         verbose_name_plural = _("saved views")
@@ -106,3 +123,16 @@ class SavedView(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @staticmethod
+    def forget_cached(user_id: int) -> None:
+        forget_on_commit(saved_views_key(user_id))
+
+
+def _saved_view_changed(sender: Any, instance: SavedView, **kwargs: Any) -> None:
+    SavedView.forget_cached(instance.user_id)
+
+
+# However a view is written (the actions, Django's admin, a cascade from its user).
+post_save.connect(_saved_view_changed, sender=SavedView, dispatch_uid="saved-view-saved")
+post_delete.connect(_saved_view_changed, sender=SavedView, dispatch_uid="saved-view-deleted")
