@@ -29,10 +29,7 @@ from inbox.actions import mark_read
 from inbox.list import ORDERING, ListFilters, decorate, filtered, with_row_data
 from inbox.models import (
     Conversation,
-    InboxScope,
     Membership,
-    inbox_stamp_keys,
-    user_stamp_key,
 )
 from inbox.notifications import arrivals, unread_context
 from inbox.thread import thread_context
@@ -54,11 +51,6 @@ SCOPE_MAX_AGE = 600
 SCOPE_SALT = "inbox.live.scope"
 
 
-def stamp_keys(scope: InboxScope) -> list[str]:
-    inboxes = ["inbox:all"] if scope.all_inboxes else inbox_stamp_keys(scope.inbox_ids)[1:]
-    return [user_stamp_key(scope.user_id), *inboxes]
-
-
 @dataclass(frozen=True)
 class Poller:
     """What the next poll sends back: the time of this answer, the stamps read before the
@@ -70,7 +62,7 @@ class Poller:
 
     @classmethod
     def issue(cls, user: Any) -> "Poller":
-        keys = stamp_keys(Membership.objects.scope_for(user))
+        keys = Membership.objects.scope_for(user).stamp_keys()
         # Read before any query of this request: a change committed meanwhile moves a stamp
         # after this read, so the next poll looks again.
         stamp = stamps.read(keys) or ""

@@ -8,27 +8,88 @@ short query whatever the backlog. Arrivals are looked for only by the live poll'
 which runs when a stamp moved (inbox.live): the idle poll stays free of queries.
 """
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from inbox.list import conversation_title
-from inbox.models import Conversation, Message
+from inbox.models import Conversation, Membership, Message
+from lib import stamps
+
+logger = logging.getLogger(__name__)
 
 MAX_COUNTED = 99
+UNREAD_SECONDS = 60
 # At most this many notifications from one poll; more arrivals at once still move the count.
 MAX_ARRIVALS = 5
 
 
 def unread_context(user: Any) -> dict[str, Any]:
     """`unread_count` (capped at MAX_COUNTED + 1) and its `unread_label` ("3", "99+")."""
-    count = Conversation.objects.visible_to(user).unread_by(user)[: MAX_COUNTED + 1].count()
+    count = unread_count(user)
     label = f"{MAX_COUNTED}+" if count > MAX_COUNTED else str(count)
     return {"unread_count": count, "unread_label": label}
+
+
+def unread_count(user: Any) -> int:
+    """The user's unread count, kept in the cache under the stamps of everything it depends
+    on — the user's inboxes and roles, their inboxes' conversations, their read markers — so
+    the thread and list pages count only after something moved (for at most UNREAD_SECONDS,
+    in case a stamp could not be moved)."""
+    keys = _count_stamp_keys(user)
+    stamp, entry = stamps.read_with(keys, _count_key(user.pk))
+    if stamp is not None and isinstance(entry, tuple) and entry[0] == stamp:
+        return int(entry[1])
+    count = Conversation.objects.visible_to(user).unread_by(user)[: MAX_COUNTED + 1].count()
+    if stamp is not None:
+        _keep(user.pk, stamp, count)
+    return count
+
+
+def count_read(user: Any, conversation: Conversation, *, was_unread: bool | None) -> None:
+    """`user` has just read `conversation` (a new read marker): move their read stamp, and
+    where the count kept in the cache was still current, keep it one lower (when the
+    conversation counted) instead of counting again; `was_unread` None: not known, count
+    again."""
+    keys = _count_stamp_keys(user)
+    before, entry = stamps.read_with(keys, _count_key(user.pk))
+    after = stamps.bump([read_stamp_key(user.pk)])
+    if was_unread is None or before is None or after is None:
+        return
+    if not isinstance(entry, tuple) or entry[0] != before:
+        return
+    count = int(entry[1])
+    if was_unread:
+        if count > MAX_COUNTED:
+            return  # "99+" minus one may still be 99+: count again
+        count = max(count - 1, 0)
+    # The stamps as they are now, if nothing else moved meanwhile: only the read stamp, last.
+    _keep(user.pk, before.rsplit(".", 1)[0] + "." + after, count)
+
+
+def read_stamp_key(user_id: int) -> str:
+    return f"read:{user_id}"
+
+
+def _count_stamp_keys(user: Any) -> list[str]:
+    return [*Membership.objects.scope_for(user).stamp_keys(), read_stamp_key(user.pk)]
+
+
+def _count_key(user_id: int) -> str:
+    return f"unread-count:{user_id}"
+
+
+def _keep(user_id: int, stamp: str, count: int) -> None:
+    try:
+        cache.set(_count_key(user_id), (stamp, count), UNREAD_SECONDS)
+    except Exception:
+        logger.warning("Cache unavailable; the unread count of %s is not kept", user_id)
 
 
 @dataclass(frozen=True)

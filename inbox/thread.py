@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, prefetch_related_objects
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -29,6 +30,7 @@ from inbox.models import (
 )
 from inbox.optout_hint import sounds_like_opt_out
 from inbox.variables import variables_menu
+from lib.dates import short_moment
 
 # The latest messages of a thread; older ones are a link away (design point: long threads).
 THREAD_LIMIT = 30
@@ -98,9 +100,22 @@ def thread_entries(
         event.text = event_text(event)  # type: ignore[attr-defined]
         entries.append(Entry("event", event))
     entries.sort(key=lambda e: (e.at, {"event": 0, "message": 1, "comment": 2}[e.kind]))
+    # Each entry's time as the thread shows it, formatted here once per page's "today"
+    # instead of by two template filters per entry (issue 9: the thread's render time).
+    today = timezone.localdate()
+    for entry in entries:
+        dated(entry.item, today)
+        for comment in getattr(entry.item, "shown_comments", ()):
+            dated(comment, today)
     opt_out_hints(conversation, messages)
     pending = any(m.direction == Direction.OUTBOUND and m.status in PENDING for m in messages)
     return entries, truncated, pending
+
+
+def dated(item: Any, today: Any) -> None:
+    """Set `when` ("14:05", "30 Nov, 14:05") and `when_iso` (for `<time datetime>`)."""
+    item.when = short_moment(item.created_at, today=today, with_time=True)
+    item.when_iso = timezone.localtime(item.created_at).isoformat()
 
 
 def event_text(event: ConversationEvent) -> str:
@@ -227,6 +242,7 @@ def thread_context(
         "conversation": conversation,
         "title": conversation_title(conversation),
         "address": display_address(conversation),
+        "channel_label": conversation.get_channel_display(),
         "rights": rights,
         "entries": entries,
         "truncated": truncated,

@@ -105,11 +105,11 @@ def conversation_context(
 def conversation(request: AuthenticatedRequest, conversation_id: int) -> HttpResponse:
     """The three panes with one conversation open; its panes alone for htmx."""
     conversation = access_conversation(request.user, conversation_id)
-    mark_read(conversation, user=request.user)
+    marked = mark_read(conversation, user=request.user)
     context = conversation_context(request, conversation)
     if is_partial_request(request):
-        # Opening it may have made it read: the navigation's count follows at once.
-        context.update(unread_context(request.user))
+        if marked:  # opening it made it read: the navigation's count follows at once
+            context.update(unread_context(request.user))
         return render(request, "inbox/_conversation.html", context)
     filters = context["filters"]
     context.update(workspace_context(request, filters))

@@ -28,6 +28,7 @@ from inbox.models import (
     Message,
     ReadMarker,
 )
+from inbox.notifications import count_read
 from inbox.reply_files import ReplyFile
 from inbox.tasks import enqueue_delivery
 from lib.errors import ActionRefused
@@ -202,13 +203,16 @@ def set_status(conversation: Conversation, *, status: str, actor: User) -> None:
     run_status_change(conversation, old=old, new=status, actor=actor)
 
 
-def mark_read(conversation: Conversation, *, user: User) -> None:
+def mark_read(conversation: Conversation, *, user: User) -> bool:
     """Record that `user` has seen the conversation as it is now: one upsert, skipped when
     nothing arrived since they last read it (`read_at`, when the caller loaded it, as
-    access_conversation does). The conversation's `read_at` is then now."""
+    access_conversation does). The conversation's `read_at` is then now. Returns whether it
+    wrote (the unread count may have changed)."""
     read_at = getattr(conversation, "read_at", None)
     if read_at is not None and read_at >= conversation.last_message_at:
-        return
+        return False
+    # Whether it counted as unread, known only when the caller loaded `read_at`.
+    was_unread = conversation.is_unread_by(user) if hasattr(conversation, "read_at") else None
     now = timezone.now()
     ReadMarker.objects.bulk_create(
         [ReadMarker(user=user, conversation=conversation, read_at=now)],
@@ -217,6 +221,8 @@ def mark_read(conversation: Conversation, *, user: User) -> None:
         update_fields=["read_at"],
     )
     conversation.read_at = now  # type: ignore[attr-defined]
+    count_read(user, conversation, was_unread=was_unread)
+    return True
 
 
 @transaction.atomic

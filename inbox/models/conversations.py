@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Contact, Identity
-from inbox.models.inboxes import Channel, Inbox, InboxChannel, Membership
+from inbox.models.inboxes import Channel, Inbox, InboxChannel, Membership, inbox_stamp_keys
 from lib import stamps
 from lib.bulk import update_each
 
@@ -43,12 +43,6 @@ class Counter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}={self.value}"
-
-
-def inbox_stamp_keys(inbox_ids: Any) -> list[str]:
-    """The stamps a change in these inboxes moves: each inbox's own, and the one that users
-    who see all inboxes watch."""
-    return ["inbox:all", *(f"inbox:{pk}" for pk in inbox_ids)]
 
 
 def conversation_stamp_key(conversation_id: int) -> str:
@@ -218,6 +212,18 @@ class Conversation(models.Model):
         """From a blocked sender, or its contact is blocked now: nothing may be sent to it
         (load it with its contact)."""
         return self.is_flagged or bool(self.contact and self.contact.is_blocked)
+
+    def is_unread_by(self, user: Any) -> bool:
+        """What `ConversationQuerySet.unread_by` says of this one conversation, from its
+        fields and its `read_at` for `user` (ConversationQuerySet.with_read_at)."""
+        read_at = getattr(self, "read_at", None)
+        return (
+            self.assignee_id in (user.pk, None)
+            and self.status == ConversationStatus.OPEN
+            and self.waiting_since is not None
+            and not self.is_flagged
+            and (read_at is None or read_at < self.last_message_at)
+        )
 
     def touch(self, **changes: Any) -> None:
         """Save `changes` (field values) and mark the conversation changed for the live poll:

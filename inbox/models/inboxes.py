@@ -85,6 +85,18 @@ class InboxScope:
     def managed_ids(self) -> list[int]:
         return [pk for pk, role in self.roles.items() if role == InboxRole.MANAGER]
 
+    def stamp_keys(self) -> list[str]:
+        """The stamps that move when anything this user sees changes: their own (inboxes or
+        roles changed) and their inboxes' (all of them: the one every change moves)."""
+        inboxes = ["inbox:all"] if self.all_inboxes else inbox_stamp_keys(self.inbox_ids)[1:]
+        return [user_stamp_key(self.user_id), *inboxes]
+
+
+def inbox_stamp_keys(inbox_ids: Any) -> list[str]:
+    """The stamps a change in these inboxes moves: each inbox's own, and the one that users
+    who see all inboxes watch."""
+    return ["inbox:all", *(f"inbox:{pk}" for pk in inbox_ids)]
+
 
 logger = logging.getLogger(__name__)
 SCOPE_SECONDS = 60
