@@ -52,11 +52,14 @@ def test_without_the_grant_another_inbox_stays_hidden(client_for, alice, inboxes
 
 
 LIST_QUERIES = 8
-# The user, the conversation, marking it read (the conversation and the user's read marker for
-# the unread count), its messages, comments and events, the user's permissions, the contact's
-# identities, tags, notes and events, the unread count in the navigation (and, on the full
-# page, the list and the user's saved views).
-THREAD_QUERIES = {False: 14, True: 12}
+# Opening a conversation with something new in it: the user, the conversation, marking it
+# read, its messages, comments and events, the contact's identities, tags, notes and events,
+# the unread count in the navigation (new: the inbox moved) and, on the full page, the list.
+# The user's rights and saved views come from the cache.
+THREAD_QUERIES = {False: 12, True: 11}
+# Opening it again, nothing new: no read marker, and the unread count from the cache (the
+# fragment does not redraw it at all).
+REOPEN_QUERIES = {False: 10, True: 9}
 
 
 def _busy(a, alice, max_manager, conversation):
@@ -104,6 +107,50 @@ def test_the_thread_runs_a_fixed_number_of_queries_however_long(
 
     assert response.status_code == 200
     assert "Antwort 7" in response.content.decode() and "Notiz 7" in response.content.decode()
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "fragment"])
+def test_opening_a_read_conversation_again_costs_no_marker_and_no_count(
+    client_for, alice, max_manager, inboxes, htmx, django_assert_max_num_queries
+):
+    a, _b = inboxes
+    conversation = inbound(a).conversation
+    assignment.assign_to_me(conversation, actor=alice)
+    _busy(a, alice, max_manager, conversation)
+    url = reverse("inbox:conversation", args=[conversation.pk])
+    headers = {"HX-Request": "true"} if htmx else {}
+    client = client_for(alice)
+    client.get(url, headers=headers)
+    client.get(reverse("inbox:index"))  # the count is kept from here on
+
+    with django_assert_max_num_queries(REOPEN_QUERIES[htmx]) as again:
+        response = client.get(url, headers=headers)
+
+    assert response.status_code == 200
+    sql = " ".join(q["sql"] for q in again.captured_queries)
+    assert "inbox_readmarker" not in sql.split("FROM", 1)[0] and "COUNT(*)" not in sql
+
+
+def test_the_kept_unread_count_is_one_lower_after_opening_an_unread_conversation(
+    client_for, alice, inboxes, django_assert_max_num_queries
+):
+    a, _b = inboxes
+    first = inbound(a, "+49 170 1111111").conversation
+    inbound(a, "+49 170 2222222")
+    inbound(a, "+49 170 3333333")
+    client = client_for(alice)
+    assert 'data-unread="3"' in client.get(reverse("inbox:index")).content.decode()
+
+    with django_assert_max_num_queries(20) as opened:
+        page = client.get(
+            reverse("inbox:conversation", args=[first.pk]), headers={"HX-Request": "true"}
+        ).content.decode()
+
+    assert 'data-unread="2"' in page  # the badge follows at once, without counting again
+    assert not any("COUNT(*)" in q["sql"] for q in opened.captured_queries)
+    assert 'data-unread="2"' in client.get(reverse("inbox:index")).content.decode()
+    inbound(a, "+49 170 1111111", body="Noch was")  # the opened one is unread again
+    assert 'data-unread="3"' in client.get(reverse("inbox:index")).content.decode()
 
 
 def test_leaving_an_inbox_counts_at_once_although_the_scope_is_cached(
