@@ -17,7 +17,7 @@ from contacts.identities import IdentityKind
 from contacts.models import MIN_SEARCH_LENGTH, Contact, Identity, Tag
 from contacts.panel import editable_definitions, panel_context
 from lib.htmx import is_partial_request, render_page
-from lib.pagination import InvalidCursor, paginate
+from lib.pagination import InvalidCursor, paginate_keys_first
 from lib.ratelimit import limit_searches
 from lib.replica import from_replica
 
@@ -46,7 +46,7 @@ def index(request: AuthenticatedRequest) -> HttpResponse:
     )
     try:
         with from_replica():  # the list and its search: a read replica takes them when set
-            page = paginate(
+            page = paginate_keys_first(
                 contacts,
                 ordering=("-last_activity_at", "-id"),
                 cursor=request.GET.get("after"),

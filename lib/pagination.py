@@ -45,6 +45,20 @@ def paginate(
     return page_of(rows, ordering=ordering, per_page=per_page)
 
 
+def paginate_keys_first(
+    queryset: QuerySet[M], *, ordering: tuple[str, ...], cursor: str | None, per_page: int
+) -> Page[M]:
+    """`paginate`, in two steps inside one query: the page's primary keys first, then its rows
+    by key (with the queryset's prefetches). When an index holds the ordering and every column
+    the filter reads (INCLUDE columns), finding the keys is an index-only walk, however many
+    entries the filter skips; reading whole rows during that walk would cost one table read
+    per skipped entry. Raises InvalidCursor for a cursor that cannot be decoded."""
+    keys = after_cursor(queryset, ordering=ordering, cursor=cursor).values("pk")[: per_page + 1]
+    rows = queryset.model._default_manager.filter(pk__in=keys).order_by(*ordering)
+    rows = rows.prefetch_related(*getattr(queryset, "_prefetch_related_lookups", ()))
+    return page_of(list(rows), ordering=ordering, per_page=per_page)
+
+
 def after_cursor(queryset: QuerySet[M], *, ordering: tuple[str, ...], cursor: str | None) -> Any:
     """`queryset` in `ordering`, from the row after `cursor` on (InvalidCursor if forged)."""
     queryset = queryset.order_by(*ordering)

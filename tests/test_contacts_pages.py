@@ -1,9 +1,11 @@
 """The contacts list, the panel and its profile tab, and the matching panel, over HTTP."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from contacts.actions import add_note
 from contacts.models import AttributeDefinition, Contact, Tag
@@ -94,6 +96,42 @@ def test_the_list_pages_by_cursor_with_a_fixed_number_of_queries(
     assert set(names(first)).isdisjoint(names(second))
     assert "<html" not in second.content.decode()
     assert "count(" not in " ".join(q["sql"].lower() for q in small.captured_queries)
+
+
+def test_a_name_search_pages_newest_first_through_every_match_with_a_fixed_number_of_queries(
+    client_for, alice, organisation, monkeypatch, django_assert_max_num_queries
+):
+    monkeypatch.setattr("contacts.views.CONTACTS_PER_PAGE", 10)
+    start = timezone.now() - timedelta(days=30)
+    for n in range(40):
+        contact = ContactFactory(
+            last_name="Lindqvist" if n % 3 else "Berg",
+            last_activity_at=start + timedelta(hours=n % 7, minutes=n),
+        )
+        identity(contact, "email", f"person{n}@example.com")
+    merged = ContactFactory(last_name="Lindqvist", merged_into=Contact.objects.first())
+    client = client_for(alice)
+    client.get(reverse("contacts:index"))
+
+    # The user, the page (its ids found through the activity index, its rows by id), their
+    # identities and the tags of the filter.
+    with django_assert_max_num_queries(4):
+        response = client.get(reverse("contacts:index"), {"q": "lindq"})
+    seen = names(response)
+    while cursor := re.search(r"after=([\w-]+)", response.content.decode()):
+        with django_assert_max_num_queries(4):
+            response = client.get(
+                reverse("contacts:index"),
+                {"q": "lindq", "after": cursor.group(1)},
+                headers={"HX-Request": "true"},
+            )
+        seen += names(response)
+
+    everyone = Contact.objects.filter(merged_into__isnull=True, search_text__contains="lindq")
+    assert seen == [
+        str(pk) for pk in everyone.order_by("-last_activity_at", "-id").values_list("pk", flat=True)
+    ]
+    assert len(seen) == 26 and str(merged.pk) not in seen
 
 
 @pytest.mark.parametrize("tab", ["summary", "profile", "identities", "more", "cases", "messages"])
