@@ -197,6 +197,9 @@ def setup_django(url: str) -> None:
     # BENCH_REDIS_URL="" measures the in-process cache instead.
     os.environ["REDIS_URL"] = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/11")
     os.environ["CELERY_QUEUE"] = "inbox-bench"
+    # One agent searches here hundreds of times a minute; the per-user limit (120 a minute)
+    # would answer 429 and end the run.
+    os.environ.setdefault("SEARCH_RATE_LIMIT", "100000/minute")
     os.environ.setdefault("SECRET_KEY", "benchmark-only-not-a-secret")
     import django
 
