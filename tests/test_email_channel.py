@@ -67,8 +67,13 @@ def support(alice):
 def wait_for(condition, timeout=20.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if condition():
-            return True
+        try:
+            if condition():
+                return True
+        except OperationalError:
+            # SQLite's shared in-memory database refuses a read of a table the worker's
+            # thread is writing in its transaction ("table is locked"): not yet, ask again.
+            pass
         time.sleep(0.05)
     return False
 
