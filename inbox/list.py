@@ -12,7 +12,6 @@ from urllib.parse import urlencode
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import QueryDict
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contacts.identities import format_phone
@@ -20,7 +19,7 @@ from contacts.models import MIN_SEARCH_LENGTH
 from inbox.access import visible_inboxes
 from inbox.models import Channel, Conversation, ConversationLabel, ConversationStatus, Label
 from inbox.search import matching, search_page
-from lib.dates import short_moment
+from lib.dates import Moments
 from lib.forms import search_query
 from lib.memo import memoised
 from lib.pagination import Page, paginate
@@ -176,7 +175,7 @@ def decorate(conversations: list[Conversation]) -> list[Conversation]:
     """Set what a row shows beyond fields: `is_unread` (the customer wrote after the user
     last opened it and nobody has answered yet — our own replies never make a conversation
     unread), `title`, a short `time_label`, its `url` and the shared `labels`."""
-    today = timezone.localdate()
+    moments = Moments()
     labels = row_labels()
     # One URL reversal for the whole page; rows fill in their id.
     url_pattern = reverse("inbox:conversation", args=[0]).replace("/0/", "/{}/")
@@ -194,7 +193,7 @@ def decorate(conversations: list[Conversation]) -> list[Conversation]:
         row.url = url_pattern.format(conversation.pk)
         row.title = conversation_title(conversation)
         row.label_chips = chips.get(conversation.pk, [])
-        row.time_label = short_moment(conversation.last_message_at, today=today)
+        row.time_label = moments(conversation.last_message_at)
     return conversations
 
 

@@ -30,7 +30,7 @@ from inbox.models import (
 )
 from inbox.optout_hint import sounds_like_opt_out
 from inbox.variables import variables_menu
-from lib.dates import short_moment
+from lib.dates import Moments
 
 # The latest messages of a thread; older ones are a link away (design point: long threads).
 THREAD_LIMIT = 30
@@ -102,19 +102,19 @@ def thread_entries(
     entries.sort(key=lambda e: (e.at, {"event": 0, "message": 1, "comment": 2}[e.kind]))
     # Each entry's time as the thread shows it, formatted here once per page's "today"
     # instead of by two template filters per entry (issue 9: the thread's render time).
-    today = timezone.localdate()
+    moments = Moments()
     for entry in entries:
-        dated(entry.item, today)
+        dated(entry.item, moments)
         for comment in getattr(entry.item, "shown_comments", ()):
-            dated(comment, today)
+            dated(comment, moments)
     opt_out_hints(conversation, messages)
     pending = any(m.direction == Direction.OUTBOUND and m.status in PENDING for m in messages)
     return entries, truncated, pending
 
 
-def dated(item: Any, today: Any) -> None:
+def dated(item: Any, moments: Moments) -> None:
     """Set `when` ("14:05", "30 Nov, 14:05") and `when_iso` (for `<time datetime>`)."""
-    item.when = short_moment(item.created_at, today=today, with_time=True)
+    item.when = moments(item.created_at, with_time=True)
     item.when_iso = timezone.localtime(item.created_at).isoformat()
 
 
