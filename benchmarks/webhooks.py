@@ -346,7 +346,8 @@ def start_router(args: argparse.Namespace, port: int) -> subprocess.Popen[bytes]
         "--without-mingle",
         "--without-gossip",
         "--loglevel=WARNING",
-        *args.router_arg,
+        # load.py shares this helper and has no --router-arg.
+        *getattr(args, "router_arg", []),
     ]
     environment = server_environment(args.database_url, f"http://127.0.0.1:{port}", args.redis_url)
     print(f"Starting celery worker --concurrency={args.routers}", flush=True)
