@@ -814,8 +814,9 @@ def main() -> int:
     flush_redis(args.redis_url)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     server = start_gunicorn(args, port)
-    router = start_router(args, port)
+    router = None
     try:
+        router = start_router(args, port)  # inside: gunicorn stops also when this fails
         wait_until_up(port, server)
         warm_up(port, keys, numbers, repeat)
         with ProcessWatch({"gunicorn": server.pid, "celery": router.pid}) as watch:
@@ -841,7 +842,8 @@ def main() -> int:
             )
     finally:
         stop(server)
-        stop(router)
+        if router is not None:
+            stop(router)
     return report(args, recorder, elapsed, cpu, watch, calibration,
                   others=others, stolen=stolen, posted=posted, routed=routed)  # fmt: skip
 
