@@ -105,7 +105,9 @@ def _granted(user: Any) -> set[str]:
     return {f"{app}.{codename}" for app, codename in rows.distinct()}
 
 
-def _grants_changed(**kwargs: Any) -> None:
+def _grants_changed(action: str = "", **kwargs: Any) -> None:
+    if action.startswith("pre_"):
+        return  # m2m_changed fires before and after each change; after is enough
     # Now, so this transaction's own later checks see the change, and again after commit, so
     # rights read by another request in between are not kept under the new stamp.
     stamps.bump([GRANTS_STAMP])

@@ -104,8 +104,9 @@ def _consents(rng: random.Random, now: datetime.datetime) -> None:
     identities = Identity.objects.filter(kind__in=["phone", "email"]).exclude(
         contact__kind=ContactKind.EPHEMERAL
     )
-    # In batches: with a million synthetic contacts (seed_demo --contacts) there are over a
-    # million consents, too many for one statement or one list in memory.
+    # In batches: a database that holds synthetic contacts from before the demo's campaigns
+    # (seed_demo now generates them after) has a million identities, too many consents for one
+    # statement or one list in memory.
     for identity in identities.order_by("id").only("id", "kind").iterator(chunk_size=CHUNK):
         if rng.random() < 0.3:
             continue

@@ -7,6 +7,7 @@ language's format module (config/formats/<language>/formats.py).
 """
 
 from datetime import date, datetime
+from functools import cached_property
 
 from django.utils import dateformat, timezone
 from django.utils.formats import get_format
@@ -38,9 +39,19 @@ class Moments:
 
     def __init__(self, today: date | None = None) -> None:
         self.today = today or timezone.localdate()
-        self.time_format = str(get_format("TIME_FORMAT"))
-        self.day_month = _format("DAY_MONTH_FORMAT")
-        self.day_month_year = _format("DAY_MONTH_YEAR_FORMAT")
+
+    # Each looked up when first needed: one short_date needs only one of them.
+    @cached_property
+    def time_format(self) -> str:
+        return str(get_format("TIME_FORMAT"))
+
+    @cached_property
+    def day_month(self) -> str:
+        return _format("DAY_MONTH_FORMAT")
+
+    @cached_property
+    def day_month_year(self) -> str:
+        return _format("DAY_MONTH_YEAR_FORMAT")
 
     def date(self, value: datetime) -> str:
         local = timezone.localtime(value)

@@ -13,7 +13,6 @@ from inbox.models.conversations import (
     ErasurePermit,
     ReadMarker,
     conversation_stamp_key,
-    inbox_stamp_keys,
 )
 from inbox.models.inboxes import (
     AgentCapacity,
@@ -26,6 +25,7 @@ from inbox.models.inboxes import (
     InboxScope,
     Membership,
     MembershipQuerySet,
+    inbox_stamp_keys,
     user_stamp_key,
 )
 from inbox.models.labels import ConversationLabel, Label, LabelColour, SavedView
